@@ -1,0 +1,58 @@
+#pragma once
+/// @file
+/// What a run reports: per-generation statistics, the best individual, the result.
+
+#include <xdream/population.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace xdream {
+
+inline constexpr double not_a_score = std::numeric_limits<double>::quiet_NaN();
+
+/// Statistics of one evaluated generation.
+struct GenerationStats {
+  std::uint32_t generation = 0;  ///< 0 = the initial population
+  std::uint64_t stimuli = 0;     ///< stimuli presented so far, this generation included
+  double best = not_a_score;     ///< max of the valid scores (what the algorithm saw)
+  double mean = not_a_score;     ///< mean of the valid scores
+  double std_dev = not_a_score;  ///< population std (ddof 0) of the valid scores
+  double best_clean = not_a_score;  ///< max clean score, when the objective reports one
+  Index missing = 0;                ///< NaN scores ("no response")
+  double seconds = 0.0;             ///< wall time since the run started
+};
+
+/// The best individual found so far by one criterion.
+struct Best {
+  Code code;
+  double score = not_a_score;        ///< its score as the algorithm saw it
+  double clean_score = not_a_score;  ///< its clean score, when the objective reports one
+  std::uint32_t generation = 0;
+  Index index = 0;  ///< column in that generation's population
+  bool found() const noexcept { return code.size() > 0; }
+};
+
+/// The outcome of `Optimizer::run`.
+struct Result {
+  Best best;        ///< highest score seen (for a noisy objective: the luckiest sample)
+  Best best_clean;  ///< highest clean score seen (only when the objective reports clean scores)
+  std::vector<GenerationStats> history;  ///< one entry per evaluated generation
+  std::uint64_t stimuli = 0;             ///< stimuli presented by this run
+  std::uint32_t generations = 0;         ///< generations evaluated by this run
+  bool stopped_early = false;            ///< a callback asked to stop
+  double seconds = 0.0;
+};
+
+/// What a callback's `on_generation` sees, right after a generation was scored and before the
+/// algorithm is told.
+struct GenerationReport {
+  const GenerationStats& stats;
+  const Population& codes;
+  const Scores& scores;
+  const Scores& clean_scores;  ///< empty when the objective reports no clean scores
+  const Best& best;            ///< best so far (this generation included)
+};
+
+}  // namespace xdream
