@@ -1,0 +1,115 @@
+// AngleContrastUnit: f(x) = A max(0, cos(x, w))^p g(|x|) depends only on the angle and the norm.
+#include <xdream/concepts.hpp>
+#include <xdream/objectives/angle_contrast_unit.hpp>
+#include <xdream/objectives/naka_rushton.hpp>
+
+#include <boost/random/normal_distribution.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace {
+using xdream::AngleContrastUnit;
+using xdream::Index;
+using xdream::Population;
+
+static_assert(xdream::Objective<AngleContrastUnit, Population>);
+
+Eigen::VectorXd gaussian(Index n, std::uint64_t seed) {
+  xdream::Engine rng(seed);
+  boost::random::normal_distribution<double> normal;
+  Eigen::VectorXd v(n);
+  for (Index i = 0; i < n; ++i) v[i] = normal(rng);
+  return v;
+}
+
+// A unit vector orthogonal to w.
+Eigen::VectorXd orthogonal_to(const Eigen::VectorXd& w, std::uint64_t seed) {
+  Eigen::VectorXd v = gaussian(w.size(), seed);
+  v -= w.dot(v) * w;
+  return v.normalized();
+}
+}  // namespace
+
+TEST_CASE("NakaRushton: g(0) = 0, g(c50) = 1/2, monotone, saturates at 1") {
+  const xdream::NakaRushton g{150.0, 2.0};
+  CHECK(g(0.0) == 0.0);
+  CHECK(g(-1.0) == 0.0);
+  CHECK(g(150.0) == doctest::Approx(0.5).epsilon(1e-15));
+  CHECK(g(300.0) == doctest::Approx(0.8).epsilon(1e-15));
+  CHECK(g(64.0) == doctest::Approx(64.0 * 64.0 / (64.0 * 64.0 + 150.0 * 150.0)).epsilon(1e-15));
+  CHECK(g(1e300) == 1.0);
+  double previous = 0.0;
+  for (double r = 1.0; r < 1e4; r *= 1.5) {
+    CHECK(g(r) > previous);
+    previous = g(r);
+  }
+  CHECK_THROWS_AS(xdream::NakaRushton({0.0, 2.0}).validate("t"), std::invalid_argument);
+  CHECK_THROWS_AS(xdream::NakaRushton({150.0, -1.0}).validate("t"), std::invalid_argument);
+}
+
+TEST_CASE("AngleContrastUnit depends on a code only through its angle to w and its norm") {
+  const Index n = 256;
+  const AngleContrastUnit unit(n, 7);
+  const Eigen::VectorXd& w = unit.direction();
+  CHECK(w.norm() == doctest::Approx(1.0).epsilon(1e-12));
+
+  // Codes with the same cosine to w and the same norm, built from different orthogonal parts.
+  for (const double cosine : {0.9, 0.5, 0.1}) {
+    for (const double norm : {20.0, 150.0, 600.0}) {
+      Population codes(n, 3);
+      for (Index j = 0; j < 3; ++j) {
+        const Eigen::VectorXd u = orthogonal_to(w, 100 + static_cast<std::uint64_t>(j));
+        codes.col(j) = (norm * (cosine * w + std::sqrt(1 - cosine * cosine) * u)).cast<float>();
+      }
+      const xdream::Scores s = unit.evaluate(codes);
+      const double expected = 100.0 * cosine * cosine * norm * norm / (norm * norm + 150.0 * 150.0);
+      for (Index j = 0; j < 3; ++j) CHECK(s[j] == doctest::Approx(expected).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("AngleContrastUnit is non-negative, zero on the far half-space and at 0, below A") {
+  const Index n = 64;
+  const AngleContrastUnit unit(n, 3);
+  Population codes(n, 200);
+  for (Index j = 0; j < codes.cols(); ++j) {
+    codes.col(j) =
+        (gaussian(n, 1000 + static_cast<std::uint64_t>(j)) * (1.0 + 10.0 * j)).cast<float>();
+  }
+  const xdream::Scores s = unit.evaluate(codes);
+  for (Index j = 0; j < s.size(); ++j) {
+    CHECK(s[j] >= 0.0);
+    CHECK(s[j] < unit.supremum());
+    const double drive = unit.direction().dot(codes.col(j).cast<double>());
+    if (drive <= 0.0) CHECK(s[j] == 0.0);
+    if (drive > 0.0) CHECK(s[j] > 0.0);
+  }
+  CHECK(unit.evaluate(Population::Zero(n, 1))[0] == 0.0);
+  // Along w the response climbs the contrast function towards A.
+  Population along(n, 1);
+  along.col(0) = (1e6 * unit.direction()).cast<float>();
+  CHECK(unit.evaluate(along)[0] == doctest::Approx(100.0).epsilon(1e-6));
+}
+
+TEST_CASE("AngleContrastUnit is determined by its seed") {
+  const AngleContrastUnit a(128, 11), b(128, 11), c(128, 12);
+  CHECK(a.direction() == b.direction());
+  CHECK(a.direction() != c.direction());
+  Population codes(128, 4);
+  for (Index j = 0; j < 4; ++j)
+    codes.col(j) = gaussian(128, 50 + static_cast<std::uint64_t>(j)).cast<float>() * 100.0f;
+  CHECK(a.evaluate(codes) == b.evaluate(codes));
+}
+
+TEST_CASE("AngleContrastUnit rejects bad parameters at construction") {
+  CHECK_THROWS_AS(AngleContrastUnit(0), std::invalid_argument);
+  CHECK_THROWS_AS(AngleContrastUnit(8, 0, {.amplitude = 0.0}), std::invalid_argument);
+  CHECK_THROWS_AS(AngleContrastUnit(8, 0, {.angle_exponent = -1.0}), std::invalid_argument);
+  CHECK_THROWS_AS(AngleContrastUnit(8, 0, {.half_saturation_norm = 0.0}), std::invalid_argument);
+  CHECK_THROWS_AS(AngleContrastUnit(8, 0, {.contrast_exponent = NAN}), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(AngleContrastUnit(8, 0, {.angle_exponent = 0.0}),
+                       doctest::Contains("angle_exponent = 0"), std::invalid_argument);
+}
