@@ -1,0 +1,393 @@
+#pragma once
+/// @file
+/// Cholesky (rank-one) CMA-ES with deferred factor updates: Wang & Ponce's CholeskyCMAES.
+
+#include <xdream/algorithms/detail/ranking.hpp>
+#include <xdream/algorithms/detail/sampling.hpp>
+#include <xdream/detail/check_scores.hpp>
+#include <xdream/detail/parallel.hpp>
+#include <xdream/detail/validate.hpp>
+#include <xdream/population.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace xdream {
+
+/// Settings of CholeskyCMAES. Defaults: Wang & Ponce's (GECCO 2022) for fc6 codes.
+struct CholeskyCMAESOptions {
+  /// Samples per generation (lambda); default 40; range [2, inf).
+  Index population_size = 40;
+  /// Parents (mu) recombined into the mean; 0 = floor(population_size / 2) (20 for 40);
+  /// range [1, population_size].
+  Index mu = 0;
+  /// Initial step size sigma0; default 3; range (0, inf).
+  double sigma = 3.0;
+  /// The factor A is updated at every generation that is a multiple of this (Wang & Ponce's
+  /// `Aupdate_freq`); default 10; range [1, inf). 1 = the non-deferred algorithm.
+  Index update_interval = 10;
+  /// Learning rate of the rank-one update; unset = 2 / (n + sqrt 2)^2; range [0, 1).
+  std::optional<double> c1 = std::nullopt;
+  /// Cumulation of the step-size path; unset = sqrt(mu_eff) / (sqrt(mu_eff) + sqrt n);
+  /// range (0, 1].
+  std::optional<double> cs = std::nullopt;
+  /// Cumulation of the covariance path; unset = 4 / (n + 4); range (0, 1].
+  std::optional<double> cc = std::nullopt;
+  /// Step-size damping; unset = 1 + cs + 2 max(0, sqrt((mu_eff - 1) / (n + 1)) - 1);
+  /// range (0, inf).
+  std::optional<double> damps = std::nullopt;
+  std::uint64_t seed = 0;
+  /// Threads used for sampling; results do not depend on it; range [1, inf).
+  int threads = 1;
+};
+
+/// A square n x n matrix M held as `scale * I + u * v^T` while it is a low-rank change of a
+/// multiple of the identity (`dense` empty), or as `dense` (then `u`, `v` have no columns).
+struct CholeskyFactor {
+  double scale = 1.0;
+  Eigen::MatrixXd u, v;
+  Eigen::MatrixXd dense;
+
+  bool is_dense() const noexcept { return dense.size() != 0; }
+  /// Number of rank-one terms in the low-rank form (0 when dense).
+  Index rank() const noexcept { return u.cols(); }
+  /// M as an n x n matrix (O(n^2) memory: 128 MB at n = 4096).
+  Eigen::MatrixXd to_dense() const {
+    if (is_dense()) return dense;
+    Eigen::MatrixXd m = u * v.transpose();
+    m.diagonal().array() += scale;
+    return m;
+  }
+};
+
+/// Everything needed to continue a CholeskyCMAES run bit-identically.
+struct CholeskyCMAESState {
+  Eigen::VectorXd mean, path_sigma, path_c;
+  double sigma = 3.0;
+  std::uint64_t generation = 0;
+  /// A with C = A A^T, and A^{-1}.
+  CholeskyFactor factor, inverse_factor;
+};
+
+/// The Cholesky CMA-ES of Wang & Ponce (GECCO 2022, "CholeskyCMAES"): a (mu/mu_w, lambda)
+/// CMA-ES whose covariance C = A A^T is adapted by the rank-one update only, applied directly to
+/// the factor A and its inverse (Igel, Suttorp & Hansen, GECCO 2006; Suttorp, Hansen & Igel,
+/// Machine Learning 2009, Algorithm 4, whose constants these are), and **deferred**: A changes
+/// only every `update_interval` generations, while the mean, both paths and the step size are
+/// updated every generation. Maximizes.
+///
+/// One generation g (counted from 1 by `tell`), with z_k ~ N(0, I) from stream (seed, g - 1, k),
+/// samples x_k = m + sigma A z_k, and z_{i:lambda} the z of the i-th best sample:
+///
+///     z_w = sum_{i=1..mu} w_i z_{i:lambda},   y_w = A z_w
+///     m   <- m + sigma y_w
+///     p_s <- (1 - cs) p_s + sqrt(cs (2 - cs) mu_eff) z_w
+///     p_c <- (1 - cc) p_c + sqrt(cc (2 - cc) mu_eff) y_w
+///     sigma <- sigma exp(cs / damps (|p_s| / E|N(0, I)| - 1))
+///     if g is a multiple of update_interval:
+///        v = A^{-1} p_c,  a = sqrt(1 - c1),  s = sqrt(1 + c1 / (1 - c1) |v|^2)
+///        A      <- a A + a (s - 1) / |v|^2  p_c v^T
+///        A^{-1} <- A^{-1} / a - (1 - 1 / s) / (a |v|^2)  v (v^T A^{-1})
+///
+/// so that A A^T <- (1 - c1) A A^T + c1 p_c p_c^T exactly. Weights w_i = ln(mu' + 1/2) - ln i,
+/// normalized, with mu' = population_size / 2 when `mu` is defaulted (Hansen's ln((lambda+1)/2))
+/// and mu' = mu otherwise; mu_eff = 1 / sum w_i^2; E|N(0, I)| = sqrt(n) (1 - 1/(4n) + 1/(21n^2)).
+/// There is no rank-mu update and no h_sigma stall, as in the reference. sigma is capped at 1e32.
+///
+/// Storage and cost: A = alpha I + U V^T and A^{-1} = gamma I + P Q^T with one column per update
+/// so far, so sampling costs O(n r lambda) for r updates (r = 7 after 75 generations at the
+/// default interval); once r would exceed n / 2 both are converted to dense n x n matrices
+/// (sampling O(n^2 lambda)). Each update costs O(n r) (dense: O(n^2)).
+///
+/// NaN scores rank below every valid score; a generation with no valid score leaves the
+/// distribution unchanged and shows the same samples again. The recommendation is the mean.
+/// A seed gives the same run at any thread count.
+class CholeskyCMAES {
+ public:
+  /// Starts at mean 0.
+  explicit CholeskyCMAES(Index code_size, CholeskyCMAESOptions options = {})
+      : CholeskyCMAES(Code::Zero(checked_size(code_size)), std::move(options)) {}
+
+  /// Starts at the given mean.
+  explicit CholeskyCMAES(const Code& initial_mean, CholeskyCMAESOptions options = {})
+      : options_(std::move(options)) {
+    const Index n = checked_size(initial_mean.size());
+    if (!initial_mean.allFinite()) {
+      throw std::invalid_argument(std::string(where) + ": the initial mean holds NaN or inf");
+    }
+    const Index lambda = options_.population_size;
+    detail::require_at_least(where, "population_size", lambda, Index{2});
+    const bool default_mu = options_.mu == 0;
+    mu_ = default_mu ? lambda / 2 : options_.mu;
+    detail::require_closed(where, "mu", mu_, Index{1}, lambda);
+    detail::require_positive(where, "sigma", options_.sigma);
+    detail::require_at_least(where, "update_interval", options_.update_interval, Index{1});
+    detail::require_at_least(where, "threads", options_.threads, 1);
+
+    const double dim = static_cast<double>(n);
+    const double mu_prime =
+        default_mu ? static_cast<double>(lambda) / 2.0 : static_cast<double>(mu_);
+    weights_.resize(mu_);
+    for (Index i = 0; i < mu_; ++i) {
+      weights_[i] = std::log(mu_prime + 0.5) - std::log(static_cast<double>(i) + 1.0);
+    }
+    weights_ /= weights_.sum();
+    mu_eff_ = 1.0 / weights_.squaredNorm();
+
+    c1_ = options_.c1.value_or(2.0 / ((dim + std::sqrt(2.0)) * (dim + std::sqrt(2.0))));
+    cs_ = options_.cs.value_or(std::sqrt(mu_eff_) / (std::sqrt(mu_eff_) + std::sqrt(dim)));
+    cc_ = options_.cc.value_or(4.0 / (dim + 4.0));
+    damps_ = options_.damps.value_or(
+        1.0 + cs_ + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0));
+    if (!(c1_ >= 0.0 && c1_ < 1.0)) detail::invalid(where, "c1", detail::to_text(c1_), "[0, 1)");
+    if (!(cs_ > 0.0 && cs_ <= 1.0)) detail::invalid(where, "cs", detail::to_text(cs_), "(0, 1]");
+    if (!(cc_ > 0.0 && cc_ <= 1.0)) detail::invalid(where, "cc", detail::to_text(cc_), "(0, 1]");
+    detail::require_positive(where, "damps", damps_);
+    chi_n_ = std::sqrt(dim) * (1.0 - 1.0 / (4.0 * dim) + 1.0 / (21.0 * dim * dim));
+
+    state_.mean = initial_mean.cast<double>();
+    state_.path_sigma = Eigen::VectorXd::Zero(n);
+    state_.path_c = Eigen::VectorXd::Zero(n);
+    state_.sigma = options_.sigma;
+    state_.factor = identity_factor(n);
+    state_.inverse_factor = identity_factor(n);
+    sample();
+  }
+
+  /// The codes to present now (`code_size x population_size`).
+  const Population& ask() const noexcept { return samples_; }
+
+  /// Takes one score per column of `ask()` (larger is better, NaN = no response) and updates the
+  /// distribution; then samples the next generation.
+  void tell(const Scores& scores) {
+    detail::check_scores("xdream::CholeskyCMAES::tell", scores, options_.population_size);
+    if (detail::count_valid(scores) == 0) return;  // nothing learned: show the same samples again
+    detail::rank_descending(scores, order_);
+    ++state_.generation;
+    const Index n = code_size();
+
+    z_w_.setZero(n);
+    y_w_.setZero(n);
+    for (Index i = 0; i < mu_; ++i) {
+      const Index k = order_[static_cast<std::size_t>(i)];
+      z_w_.noalias() += weights_[i] * z_.col(k);
+      y_w_.noalias() += weights_[i] * y_.col(k);
+    }
+    state_.mean.noalias() += state_.sigma * y_w_;
+    state_.path_sigma =
+        (1.0 - cs_) * state_.path_sigma + std::sqrt(cs_ * (2.0 - cs_) * mu_eff_) * z_w_;
+    state_.path_c = (1.0 - cc_) * state_.path_c + std::sqrt(cc_ * (2.0 - cc_) * mu_eff_) * y_w_;
+    state_.sigma = std::min(
+        state_.sigma * std::exp(cs_ / damps_ * (state_.path_sigma.norm() / chi_n_ - 1.0)), 1e32);
+    if (state_.generation % static_cast<std::uint64_t>(options_.update_interval) == 0) {
+      update_factor(state_.path_c);
+    }
+    sample();
+  }
+
+  /// The mean of the search distribution (never the luckiest sample).
+  Code recommendation() const { return state_.mean.cast<float>(); }
+
+  Index code_size() const noexcept { return state_.mean.size(); }
+  Index population_size() const noexcept { return options_.population_size; }
+  std::uint64_t generation() const noexcept { return state_.generation; }
+  double sigma() const noexcept { return state_.sigma; }
+  const Eigen::VectorXd& mean() const noexcept { return state_.mean; }
+  const CholeskyCMAESOptions& options() const noexcept { return options_; }
+
+  /// A (C = A A^T) as a dense matrix; O(n^2) memory.
+  Eigen::MatrixXd factor() const { return state_.factor.to_dense(); }
+  /// A^{-1} as a dense matrix; O(n^2) memory.
+  Eigen::MatrixXd inverse_factor() const { return state_.inverse_factor.to_dense(); }
+  /// C = A A^T as a dense matrix; O(n^2) memory.
+  Eigen::MatrixXd covariance() const {
+    const Eigen::MatrixXd a = factor();
+    return a * a.transpose();
+  }
+  /// The z of the current samples (`ask() = m + sigma A z`, rounded to float).
+  const Eigen::MatrixXd& standard_normal_draws() const noexcept { return z_; }
+
+  /// Strategy constants (for tests and reports).
+  Index mu() const noexcept { return mu_; }
+  double mu_eff() const noexcept { return mu_eff_; }
+  const Eigen::VectorXd& weights() const noexcept { return weights_; }
+  double c1() const noexcept { return c1_; }
+  double cs() const noexcept { return cs_; }
+  double cc() const noexcept { return cc_; }
+  double damps() const noexcept { return damps_; }
+  double chi_n() const noexcept { return chi_n_; }
+
+  const CholeskyCMAESState& state() const noexcept { return state_; }
+  /// Continues from a saved state (same options); resamples the current generation exactly.
+  void restore(CholeskyCMAESState state) {
+    const Index n = code_size();
+    const auto fits = [n](const CholeskyFactor& f) {
+      if (f.is_dense())
+        return f.dense.rows() == n && f.dense.cols() == n && f.u.cols() == 0 && f.v.cols() == 0;
+      return f.u.rows() == n && f.v.rows() == n && f.u.cols() == f.v.cols() &&
+             std::isfinite(f.scale);
+    };
+    if (state.mean.size() != n || state.path_sigma.size() != n || state.path_c.size() != n ||
+        !(state.sigma > 0.0) || !fits(state.factor) || !fits(state.inverse_factor)) {
+      throw std::invalid_argument(
+          "xdream::CholeskyCMAES::restore: the state does not fit a code size of " +
+          std::to_string(n));
+    }
+    state_ = std::move(state);
+    sample();
+  }
+
+ private:
+  static constexpr const char* where = "xdream::CholeskyCMAES";
+  // Column blocks multiplied by A at a time: fixed, so that the products (and their rounding)
+  // do not depend on the thread count.
+  static constexpr Index block_columns = 8;
+
+  static Index checked_size(Index n) {
+    detail::require_at_least(where, "code_size", n, Index{2});
+    return n;
+  }
+
+  static CholeskyFactor identity_factor(Index n) {
+    CholeskyFactor f;
+    f.scale = 1.0;
+    f.u.resize(n, 0);
+    f.v.resize(n, 0);
+    return f;
+  }
+
+  // The low-rank form stops paying once it holds more than n / 2 rank-one terms: its products then
+  // cost more than the dense ones and its storage exceeds theirs.
+  Index rank_limit() const noexcept { return std::max<Index>(1, code_size() / 2); }
+
+  // out = M x for a factor M and a vector x.
+  static void apply(const CholeskyFactor& m, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
+    if (m.is_dense()) {
+      out.noalias() = m.dense * x;
+    } else {
+      out = m.scale * x;
+      if (m.rank() > 0) out.noalias() += m.u * (m.v.transpose() * x);
+    }
+  }
+
+  // Transposed: out = M^T x.
+  static void apply_transposed(const CholeskyFactor& m, const Eigen::VectorXd& x,
+                               Eigen::VectorXd& out) {
+    if (m.is_dense()) {
+      out.noalias() = m.dense.transpose() * x;
+    } else {
+      out = m.scale * x;
+      if (m.rank() > 0) out.noalias() += m.v * (m.u.transpose() * x);
+    }
+  }
+
+  static void make_dense(CholeskyFactor& m, Index n) {
+    m.dense = m.to_dense();
+    m.u.resize(n, 0);
+    m.v.resize(n, 0);
+  }
+
+  // The rank-one update of A and A^{-1} (Igel, Suttorp & Hansen 2006, Theorem 1 and Lemma 1 of
+  // Suttorp, Hansen & Igel 2009): A A^T <- (1 - c1) A A^T + c1 p p^T.
+  void update_factor(const Eigen::VectorXd& p) {
+    const Index n = code_size();
+    CholeskyFactor& a_m = state_.factor;
+    CholeskyFactor& inv = state_.inverse_factor;
+    const double a = std::sqrt(1.0 - c1_);
+    Eigen::VectorXd v;
+    apply(inv, p, v);  // v = A^{-1} p
+    const double v2 = v.squaredNorm();
+    if (!(v2 > 0.0) || !std::isfinite(v2)) {
+      // p = 0: the update is the scaling A <- a A (the limit of the formula as |v| -> 0).
+      if (a_m.is_dense())
+        a_m.dense *= a;
+      else {
+        a_m.scale *= a;
+        a_m.u *= a;
+      }
+      if (inv.is_dense())
+        inv.dense /= a;
+      else {
+        inv.scale /= a;
+        inv.u /= a;
+      }
+      return;
+    }
+    const double s = std::sqrt(1.0 + c1_ / (1.0 - c1_) * v2);
+    const double b = a * (s - 1.0) / v2;          // A <- a A + b p v^T
+    const double d = (1.0 - 1.0 / s) / (a * v2);  // A^{-1} <- A^{-1} / a - d v (v^T A^{-1})
+    Eigen::VectorXd w;
+    apply_transposed(inv, v, w);  // w = A^{-T} v, so v^T A^{-1} = w^T
+
+    if (!a_m.is_dense() && a_m.rank() + 1 > rank_limit()) {
+      make_dense(a_m, n);
+      make_dense(inv, n);
+    }
+    if (a_m.is_dense()) {
+      a_m.dense *= a;
+      a_m.dense.noalias() += (b * p) * v.transpose();
+      inv.dense /= a;
+      inv.dense.noalias() -= (d * v) * w.transpose();
+      return;
+    }
+    const Index r = a_m.rank();
+    a_m.scale *= a;
+    a_m.u.conservativeResize(n, r + 1);
+    a_m.v.conservativeResize(n, r + 1);
+    a_m.u.leftCols(r) *= a;
+    a_m.u.col(r) = b * p;
+    a_m.v.col(r) = v;
+    inv.scale /= a;
+    inv.u.conservativeResize(n, r + 1);
+    inv.v.conservativeResize(n, r + 1);
+    inv.u.leftCols(r) /= a;
+    inv.u.col(r) = -d * v;
+    inv.v.col(r) = w;
+  }
+
+  void sample() {
+    const Index n = code_size(), lambda = options_.population_size;
+    z_.resize(n, lambda);
+    detail::fill_standard_normal(z_, options_.seed, state_.generation, options_.threads);
+    y_.resize(n, lambda);
+    samples_.resize(n, lambda);
+    const CholeskyFactor& a_m = state_.factor;
+    const Index blocks = (lambda + block_columns - 1) / block_columns;
+    detail::parallel_for(blocks, options_.threads, [&](Index block) {
+      const Index first = block * block_columns;
+      const Index width = std::min(block_columns, lambda - first);
+      auto z = z_.middleCols(first, width);
+      auto y = y_.middleCols(first, width);
+      if (a_m.is_dense()) {
+        y.noalias() = a_m.dense * z;
+      } else {
+        y = a_m.scale * z;
+        if (a_m.rank() > 0) {
+          const Eigen::MatrixXd vz = a_m.v.transpose() * z;
+          y.noalias() += a_m.u * vz;
+        }
+      }
+      for (Index k = first; k < first + width; ++k) {
+        samples_.col(k) = (state_.mean + state_.sigma * y_.col(k)).cast<float>();
+      }
+    });
+  }
+
+  CholeskyCMAESOptions options_;
+  CholeskyCMAESState state_;
+  Index mu_ = 0;
+  Eigen::VectorXd weights_;
+  double mu_eff_ = 0, c1_ = 0, cs_ = 0, cc_ = 0, damps_ = 0, chi_n_ = 0;
+  Eigen::MatrixXd z_, y_;  // draws and A z, n x lambda
+  Population samples_;
+  Eigen::VectorXd z_w_, y_w_;
+  std::vector<Index> order_;
+};
+
+}  // namespace xdream
