@@ -50,9 +50,7 @@ class GaborUnit {
     return (filter_.transpose() * centred).transpose().array().max(0.0).matrix();
   }
   double optimum_value() const { return 0.5 * filter_.cwiseAbs().sum(); }
-  xdream::Code preferred_image() const {
-    return (filter_.array() > 0).cast<float>().matrix();
-  }
+  xdream::Code preferred_image() const { return (filter_.array() > 0).cast<float>().matrix(); }
 
  private:
   Eigen::VectorXd filter_;
@@ -75,12 +73,13 @@ struct ImageSnapshots {
 };
 
 int usage(const char* program) {
-  std::cerr << "usage: " << program
-            << " [--out DIR] [--generations N] [--seed S] [--threads T]\n"
-               "  --out DIR        output directory (default runs/ga-demo)\n"
-               "  --generations N  generations of 20 images (default 500 = 10,000 stimuli)\n"
-               "  --seed S         random seed (default 0)\n"
-               "  --threads T      breeding threads; the result does not depend on it (default 1)\n";
+  std::cerr
+      << "usage: " << program
+      << " [--out DIR] [--generations N] [--seed S] [--threads T]\n"
+         "  --out DIR        output directory (default runs/ga-demo)\n"
+         "  --generations N  generations of 20 images (default 500 = 10,000 stimuli)\n"
+         "  --seed S         random seed (default 0)\n"
+         "  --threads T      breeding threads; the result does not depend on it (default 1)\n";
   return 2;
 }
 
@@ -106,24 +105,28 @@ int main(int argc, char** argv) try {
       }
       return n;
     };
-    if (arg == "--out") out = value;
-    else if (arg == "--generations") generations = number("--generations");
-    else if (arg == "--seed") seed = number("--seed");
-    else if (arg == "--threads") threads = number("--threads");
+    if (arg == "--out")
+      out = value;
+    else if (arg == "--generations")
+      generations = number("--generations");
+    else if (arg == "--seed")
+      seed = number("--seed");
+    else if (arg == "--threads")
+      threads = number("--threads");
     else {
       std::cerr << "error: unknown option " << arg << "\n";
       return usage(argv[0]);
     }
   }
   if (generations < 1) throw std::invalid_argument("--generations = 0; allowed: >= 1");
-  if (threads < 1 || threads > 256) throw std::invalid_argument("--threads out of range; allowed: [1, 256]");
+  if (threads < 1 || threads > 256)
+    throw std::invalid_argument("--threads out of range; allowed: [1, 256]");
   std::filesystem::create_directories(out / "images");
 
   const GaborUnit unit;
   const xdream::RawPixelGenerator generator(side, side);
-  xdream::Genetic<> ga(generator.code_size(), {.population_size = 20,
-                                               .seed = seed,
-                                               .threads = static_cast<int>(threads)});
+  xdream::Genetic<> ga(generator.code_size(),
+                       {.population_size = 20, .seed = seed, .threads = static_cast<int>(threads)});
   xdream::Optimizer optimizer(generator, unit, ga);
 
   std::ofstream csv(out / "scores.csv");

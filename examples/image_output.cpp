@@ -25,21 +25,36 @@ void save_png(const std::filesystem::path& path, int width, int height, int chan
 // A 3x5 pixel font for digits, '.', '-', 'e' and '+', enough for tick labels.
 const char* glyph(char c) {
   switch (c) {
-    case '0': return "111101101101111";
-    case '1': return "010110010010111";
-    case '2': return "111001111100111";
-    case '3': return "111001111001111";
-    case '4': return "101101111001001";
-    case '5': return "111100111001111";
-    case '6': return "111100111101111";
-    case '7': return "111001001001001";
-    case '8': return "111101111101111";
-    case '9': return "111101111001111";
-    case '.': return "000000000000010";
-    case '-': return "000000111000000";
-    case 'e': return "000111101110111";
-    case '+': return "000010111010000";
-    default: return "000000000000000";
+    case '0':
+      return "111101101101111";
+    case '1':
+      return "010110010010111";
+    case '2':
+      return "111001111100111";
+    case '3':
+      return "111001111001111";
+    case '4':
+      return "101101111001001";
+    case '5':
+      return "111100111001111";
+    case '6':
+      return "111100111101111";
+    case '7':
+      return "111001001001001";
+    case '8':
+      return "111101111101111";
+    case '9':
+      return "111101111001111";
+    case '.':
+      return "000000000000010";
+    case '-':
+      return "000000111000000";
+    case 'e':
+      return "000111101110111";
+    case '+':
+      return "000010111010000";
+    default:
+      return "000000000000000";
   }
 }
 
@@ -112,7 +127,9 @@ void write_plot_png(const std::filesystem::path& path, const std::vector<Series>
   lo -= pad, hi += pad;
   const unsigned char black[3] = {0, 0, 0}, grey[3] = {200, 200, 200};
   const double plot_w = width - left - right, plot_h = height - top - bottom;
-  auto px = [&](double i) { return left + (n > 1 ? i / static_cast<double>(n - 1) : 0.0) * plot_w; };
+  auto px = [&](double i) {
+    return left + (n > 1 ? i / static_cast<double>(n - 1) : 0.0) * plot_w;
+  };
   auto py = [&](double v) { return top + (hi - v) / (hi - lo) * plot_h; };
   for (int k = 0; k <= 4; ++k) {  // horizontal grid and y ticks
     const double v = lo + (hi - lo) * k / 4.0;

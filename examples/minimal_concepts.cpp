@@ -78,7 +78,8 @@ class RandomSearch {
     xdream::Index i = 0;
     if (scores.maxCoeff(&i) > best_score_) best_score_ = scores[i], best_ = codes_.col(i);
     for (xdream::Index k = 0; k < codes_.size(); ++k)
-      codes_.data()[k] = best_[k % best_.size()] + 0.1f * static_cast<float>(static_cast<int>(rng_() % 21) - 10) / 10.0f;
+      codes_.data()[k] = best_[k % best_.size()] +
+                         0.1f * static_cast<float>(static_cast<int>(rng_() % 21) - 10) / 10.0f;
   }
   xdream::Index code_size() const { return codes_.rows(); }
   xdream::Index population_size() const { return codes_.cols(); }

@@ -59,10 +59,9 @@ concept has_draw = requires(const S& s, Engine& rng) {
 };
 
 template <class C>
-concept has_cross = requires(const C& c, const Eigen::Ref<const Code>& parent,
-                             Eigen::Ref<Code> child, Engine& rng) {
-  c.cross(parent, parent, child, rng);
-};
+concept has_cross =
+    requires(const C& c, const Eigen::Ref<const Code>& parent, Eigen::Ref<Code> child,
+             Engine& rng) { c.cross(parent, parent, child, rng); };
 
 template <class M>
 concept has_mutate = requires(const M& m, Eigen::Ref<Code> child, Engine& rng) {
@@ -75,9 +74,8 @@ concept has_advance = requires(M& m, std::size_t generation) { m.advance(generat
 template <class C>
 concept has_on_start = requires(C& c, const Population& codes) { c.on_start(codes); };
 template <class C>
-concept has_on_generation = requires(C& c, const GenerationReport& report) {
-  c.on_generation(report);
-};
+concept has_on_generation =
+    requires(C& c, const GenerationReport& report) { c.on_generation(report); };
 template <class C>
 concept has_on_finish = requires(C& c, const Result& result) { c.on_finish(result); };
 }  // namespace detail
@@ -125,8 +123,8 @@ concept Mutation = std::copy_constructible<M> && detail::has_mutate<M>;
 /// Observes a run: any of `on_start(const Population&)`, `on_generation(const GenerationReport&)`
 /// (returning `true` stops the run) and `on_finish(const Result&)`.
 template <class C>
-concept Callback = detail::has_on_start<C> || detail::has_on_generation<C> ||
-                   detail::has_on_finish<C>;
+concept Callback =
+    detail::has_on_start<C> || detail::has_on_generation<C> || detail::has_on_finish<C>;
 
 namespace detail {
 // Each check states, in a sentence, the first requirement a type misses.
@@ -192,8 +190,9 @@ consteval bool check_crossover() {
 template <class M>
 consteval bool check_mutation() {
   static_assert(has_mutate<M>,
-                "xdream: the Mutation type has no member function `mutate(Eigen::Ref<xdream::Code>, "
-                "xdream::Engine&) const` returning whether the child changed.");
+                "xdream: the Mutation type has no member function "
+                "`mutate(Eigen::Ref<xdream::Code>, xdream::Engine&) const` returning whether the "
+                "child changed.");
   static_assert(std::copy_constructible<M>, "xdream: the Mutation type must be copyable.");
   return true;
 }

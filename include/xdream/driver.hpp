@@ -34,7 +34,8 @@ namespace xdream {
 template <class G, class O, class A = Genetic<>>
 class Optimizer {
   static_assert(detail::check_generator<std::remove_cvref_t<G>>());
-  static_assert(detail::check_objective<std::remove_cvref_t<O>, stimuli_t<std::remove_cvref_t<G>>>());
+  static_assert(
+      detail::check_objective<std::remove_cvref_t<O>, stimuli_t<std::remove_cvref_t<G>>>());
   static_assert(detail::check_algorithm<std::remove_cvref_t<A>>());
 
  public:
@@ -78,7 +79,8 @@ class Optimizer {
       GenerationStats stats = summarize(scores, *clean);
       stats.generation = generation_++;
       stats.stimuli = (total_stimuli_ += static_cast<std::uint64_t>(n));
-      stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      stats.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       track(codes, scores, *clean, stats.generation, result);
       result.history.push_back(stats);
       ++result.generations;
@@ -93,7 +95,8 @@ class Optimizer {
         break;
       }
     }
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     (call_on_finish(callbacks, result), ...);
     return result;
   }
@@ -127,7 +130,8 @@ class Optimizer {
 
   bool fits(Budget budget, const Result& result) const {
     if (budget.unit == Budget::Unit::generations) return result.generations < budget.count;
-    return result.stimuli + static_cast<std::uint64_t>(algorithm_.population_size()) <= budget.count;
+    return result.stimuli + static_cast<std::uint64_t>(algorithm_.population_size()) <=
+           budget.count;
   }
 
   static GenerationStats summarize(const Scores& scores, const Scores& clean) {

@@ -14,11 +14,11 @@ inline constexpr double not_a_score = std::numeric_limits<double>::quiet_NaN();
 
 /// Statistics of one evaluated generation.
 struct GenerationStats {
-  std::uint32_t generation = 0;  ///< 0 = the initial population
-  std::uint64_t stimuli = 0;     ///< stimuli presented so far, this generation included
-  double best = not_a_score;     ///< max of the valid scores (what the algorithm saw)
-  double mean = not_a_score;     ///< mean of the valid scores
-  double std_dev = not_a_score;  ///< population std (ddof 0) of the valid scores
+  std::uint32_t generation = 0;     ///< 0 = the initial population
+  std::uint64_t stimuli = 0;        ///< stimuli presented so far, this generation included
+  double best = not_a_score;        ///< max of the valid scores (what the algorithm saw)
+  double mean = not_a_score;        ///< mean of the valid scores
+  double std_dev = not_a_score;     ///< population std (ddof 0) of the valid scores
   double best_clean = not_a_score;  ///< max clean score, when the objective reports one
   Index missing = 0;                ///< NaN scores ("no response")
   double seconds = 0.0;             ///< wall time since the run started

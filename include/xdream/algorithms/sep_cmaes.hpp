@@ -57,9 +57,11 @@ class SepCMAES {
   explicit SepCMAES(const Code& initial_mean, SepCMAESOptions options = {}) : options_(options) {
     constexpr const char* where = "xdream::SepCMAES";
     const Index n = checked_size(initial_mean.size());
-    if (!initial_mean.allFinite()) throw std::invalid_argument("xdream::SepCMAES: the initial mean holds NaN or inf");
+    if (!initial_mean.allFinite())
+      throw std::invalid_argument("xdream::SepCMAES: the initial mean holds NaN or inf");
     if (options_.population_size == 0) {
-      options_.population_size = 4 + static_cast<Index>(std::floor(3.0 * std::log(static_cast<double>(n))));
+      options_.population_size =
+          4 + static_cast<Index>(std::floor(3.0 * std::log(static_cast<double>(n))));
     }
     detail::require_at_least(where, "population_size", options_.population_size, Index{2});
     detail::require_positive(where, "sigma", options_.sigma);
@@ -69,14 +71,16 @@ class SepCMAES {
     mu_ = options_.population_size / 2;
     weights_.resize(mu_);
     for (Index i = 0; i < mu_; ++i) {
-      weights_[i] = std::log(static_cast<double>(mu_) + 1.0) - std::log(static_cast<double>(i) + 1.0);
+      weights_[i] =
+          std::log(static_cast<double>(mu_) + 1.0) - std::log(static_cast<double>(i) + 1.0);
     }
     weights_ /= weights_.sum();
     mu_eff_ = 1.0 / weights_.squaredNorm();
     c1_ = 2.0 / ((dim + 1.3) * (dim + 1.3) + mu_eff_);
     const double c_mu_full =
         2.0 / mu_eff_ / ((dim + std::sqrt(2.0)) * (dim + std::sqrt(2.0))) +
-        (1.0 - 1.0 / mu_eff_) * std::min(1.0, (2.0 * mu_eff_ - 1.0) / ((dim + 2.0) * (dim + 2.0) + mu_eff_));
+        (1.0 - 1.0 / mu_eff_) *
+            std::min(1.0, (2.0 * mu_eff_ - 1.0) / ((dim + 2.0) * (dim + 2.0) + mu_eff_));
     c_mu_ = (dim + 2.0) / 3.0 * c_mu_full;
     c_sigma_ = (mu_eff_ + 2.0) / (dim + mu_eff_ + 3.0);
     d_sigma_ = 1.0 + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0) + c_sigma_;
@@ -110,24 +114,33 @@ class SepCMAES {
     // y_k = (x_k - m) / sigma for the mu best; y_w their weighted mean.
     selected_.resize(n, mu_);
     for (Index i = 0; i < mu_; ++i) {
-      selected_.col(i) = (samples_.col(order_[static_cast<std::size_t>(i)]).cast<double>() - mean) / sigma;
+      selected_.col(i) =
+          (samples_.col(order_[static_cast<std::size_t>(i)]).cast<double>() - mean) / sigma;
     }
     const Eigen::VectorXd y_w = selected_ * weights_;
     mean += sigma * y_w;
 
-    state_.path_sigma = (1.0 - c_sigma_) * state_.path_sigma +
-                        std::sqrt(c_sigma_ * (2.0 - c_sigma_) * mu_eff_) * (y_w.array() / std_devs).matrix();
+    state_.path_sigma =
+        (1.0 - c_sigma_) * state_.path_sigma +
+        std::sqrt(c_sigma_ * (2.0 - c_sigma_) * mu_eff_) * (y_w.array() / std_devs).matrix();
     const double norm_p_sigma = state_.path_sigma.norm();
-    state_.sigma = std::min(sigma * std::exp(c_sigma_ / d_sigma_ * (norm_p_sigma / chi_n_ - 1.0)), 1e32);
+    state_.sigma =
+        std::min(sigma * std::exp(c_sigma_ / d_sigma_ * (norm_p_sigma / chi_n_ - 1.0)), 1e32);
 
-    const double stall = norm_p_sigma / std::sqrt(1.0 - std::pow(1.0 - c_sigma_, 2.0 * (static_cast<double>(state_.generation) + 1.0)));
-    const double h_sigma = stall < (1.4 + 2.0 / (static_cast<double>(n) + 1.0)) * chi_n_ ? 1.0 : 0.0;
-    state_.path_c = (1.0 - c_c_) * state_.path_c + h_sigma * std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) * y_w;
+    const double stall =
+        norm_p_sigma /
+        std::sqrt(1.0 -
+                  std::pow(1.0 - c_sigma_, 2.0 * (static_cast<double>(state_.generation) + 1.0)));
+    const double h_sigma =
+        stall < (1.4 + 2.0 / (static_cast<double>(n) + 1.0)) * chi_n_ ? 1.0 : 0.0;
+    state_.path_c =
+        (1.0 - c_c_) * state_.path_c + h_sigma * std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) * y_w;
     const double delta_h_sigma = (1.0 - h_sigma) * c_c_ * (2.0 - c_c_);
 
     const Eigen::VectorXd rank_mu = selected_.array().square().matrix() * weights_;
-    state_.variances = (1.0 + c1_ * delta_h_sigma - c1_ - c_mu_ * weights_.sum()) * state_.variances.array() +
-                       c1_ * state_.path_c.array().square() + c_mu_ * rank_mu.array();
+    state_.variances =
+        (1.0 + c1_ * delta_h_sigma - c1_ - c_mu_ * weights_.sum()) * state_.variances.array() +
+        c1_ * state_.path_c.array().square() + c_mu_ * rank_mu.array();
     sample();
   }
 
@@ -154,7 +167,8 @@ class SepCMAES {
     const Index n = code_size();
     if (state.mean.size() != n || state.variances.size() != n || state.path_sigma.size() != n ||
         state.path_c.size() != n || !(state.sigma > 0.0)) {
-      throw std::invalid_argument("xdream::SepCMAES::restore: the state does not fit a code size of " + std::to_string(n));
+      throw std::invalid_argument(
+          "xdream::SepCMAES::restore: the state does not fit a code size of " + std::to_string(n));
     }
     state_ = std::move(state);
     sample();

@@ -46,7 +46,8 @@ class EarlyStop {
 class StopAtScore {
  public:
   explicit StopAtScore(double target) : target_(target) {
-    if (std::isnan(target)) detail::invalid("xdream::callbacks::StopAtScore", "target", "nan", "a number");
+    if (std::isnan(target))
+      detail::invalid("xdream::callbacks::StopAtScore", "target", "nan", "a number");
   }
   bool on_generation(const GenerationReport& report) const {
     const double value =

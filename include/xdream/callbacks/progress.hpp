@@ -12,8 +12,8 @@
 namespace xdream::callbacks {
 
 /// Writes one plain line every `every` generations (and at the end) to `out`:
-/// `gen 12  stimuli 260  best 1.234  mean 0.456  std 0.321  [clean 1.200]  best-so-far 1.300  0.12 s`.
-/// The library itself never prints; this callback prints where the caller says.
+/// `gen 12  stimuli 260  best 1.234  mean 0.456  std 0.321  [clean 1.200]  best-so-far 1.300  0.12
+/// s`. The library itself never prints; this callback prints where the caller says.
 class Progress {
  public:
   explicit Progress(std::ostream& out, unsigned every = 1) : out_(&out), every_(every) {
@@ -33,9 +33,10 @@ class Progress {
  private:
   void write(const GenerationStats& s, double best_so_far) {
     char line[256];
-    int n = std::snprintf(line, sizeof line, "gen %4u  stimuli %7llu  best %.6g  mean %.6g  std %.4g",
-                          static_cast<unsigned>(s.generation),
-                          static_cast<unsigned long long>(s.stimuli), s.best, s.mean, s.std_dev);
+    int n =
+        std::snprintf(line, sizeof line, "gen %4u  stimuli %7llu  best %.6g  mean %.6g  std %.4g",
+                      static_cast<unsigned>(s.generation),
+                      static_cast<unsigned long long>(s.stimuli), s.best, s.mean, s.std_dev);
     if (!std::isnan(s.best_clean) && n > 0 && n < static_cast<int>(sizeof line)) {
       n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), "  clean %.6g",
                          s.best_clean);

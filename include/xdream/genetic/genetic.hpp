@@ -85,7 +85,8 @@ class Genetic {
     validate();
     current_.resize(code_size, options_.population_size);
     detail::parallel_for(options_.population_size, options_.threads, [&](Index i) {
-      Engine rng = make_stream(options_.seed, 0, static_cast<std::uint64_t>(i), Purpose::initialize);
+      Engine rng =
+          make_stream(options_.seed, 0, static_cast<std::uint64_t>(i), Purpose::initialize);
       boost::random::normal_distribution<float> normal(0.0f, 1.0f);
       for (Index d = 0; d < code_size; ++d) current_(d, i) = normal(rng);
     });
@@ -104,7 +105,8 @@ class Genetic {
     detail::require_at_least("xdream::Genetic", "code_size (rows of the initial population)",
                              initial.rows(), Index{1});
     if (initial.cols() != options.population_size) {
-      detail::invalid("xdream::Genetic", "population_size", detail::to_text(options.population_size),
+      detail::invalid("xdream::Genetic", "population_size",
+                      detail::to_text(options.population_size),
                       "the number of initial codes (" + detail::to_text(initial.cols()) + ")");
     }
     validate();
@@ -145,7 +147,8 @@ class Genetic {
       if constexpr (detail::has_advance<Mut>) mutation_.advance(child_generation);
 
       const Index elites = std::min(options_.n_conserve, n_valid);
-      for (; slot < elites; ++slot) copy_from(valid_[static_cast<std::size_t>(slot)], slot, Origin::conserved);
+      for (; slot < elites; ++slot)
+        copy_from(valid_[static_cast<std::size_t>(slot)], slot, Origin::conserved);
       n_children = n - elites - n_missing;
       const Index first_child = slot;
       const std::uint32_t first_serial = next_serial_;
@@ -193,11 +196,12 @@ class Genetic {
   void restore(GeneticState state) {
     if (state.population.rows() != code_size() || state.population.cols() != population_size() ||
         state.lineage.size() != static_cast<std::size_t>(population_size())) {
-      throw std::invalid_argument(
-          "xdream::Genetic::restore: the state's population is " +
-          std::to_string(state.population.rows()) + " x " + std::to_string(state.population.cols()) +
-          " with " + std::to_string(state.lineage.size()) + " lineage records; expected " +
-          std::to_string(code_size()) + " x " + std::to_string(population_size()));
+      throw std::invalid_argument("xdream::Genetic::restore: the state's population is " +
+                                  std::to_string(state.population.rows()) + " x " +
+                                  std::to_string(state.population.cols()) + " with " +
+                                  std::to_string(state.lineage.size()) +
+                                  " lineage records; expected " + std::to_string(code_size()) +
+                                  " x " + std::to_string(population_size()));
     }
     current_ = std::move(state.population);
     lineage_ = std::move(state.lineage);
@@ -211,9 +215,9 @@ class Genetic {
     constexpr const char* where = "xdream::Genetic";
     detail::require_at_least(where, "population_size", options_.population_size, Index{2});
     if (options_.n_conserve < 0 || options_.n_conserve >= options_.population_size) {
-      detail::invalid(where, "n_conserve", detail::to_text(options_.n_conserve),
-                      "[0, population_size - 1] = [0, " +
-                          detail::to_text(options_.population_size - 1) + "]");
+      detail::invalid(
+          where, "n_conserve", detail::to_text(options_.n_conserve),
+          "[0, population_size - 1] = [0, " + detail::to_text(options_.population_size - 1) + "]");
     }
     detail::require_at_least(where, "threads", options_.threads, 1);
   }

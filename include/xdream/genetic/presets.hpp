@@ -36,10 +36,10 @@ inline constexpr GeneticPreset wang_ponce_lab{40, 0.25, 0.75, 0.5, 0.75, 10};
 /// XDream's GA with a preset's settings.
 inline Genetic<> make_genetic(Index code_size, const GeneticPreset& preset, std::uint64_t seed = 0,
                               int threads = 1) {
-  return Genetic<>(code_size, GeneticOptions{preset.population_size, preset.n_conserve, seed, threads},
-                   BoltzmannSelection(preset.selectivity),
-                   HeritabilityCrossover(preset.heritability),
-                   GaussianMutation(preset.mutation_rate, preset.mutation_size));
+  return Genetic<>(
+      code_size, GeneticOptions{preset.population_size, preset.n_conserve, seed, threads},
+      BoltzmannSelection(preset.selectivity), HeritabilityCrossover(preset.heritability),
+      GaussianMutation(preset.mutation_rate, preset.mutation_size));
 }
 
 }  // namespace xdream

@@ -33,8 +33,16 @@ inline std::string npy_header(const std::string& descr, const std::string& shape
   dict.append((64 - total % 64) % 64, ' ');
   dict.push_back('\n');
   const auto length = static_cast<std::uint16_t>(dict.size());
-  const char preamble_bytes[10] = {'\x93', 'N', 'U', 'M', 'P', 'Y', '\x01', '\x00',
-                                   static_cast<char>(length & 0xff), static_cast<char>(length >> 8)};
+  const char preamble_bytes[10] = {'\x93',
+                                   'N',
+                                   'U',
+                                   'M',
+                                   'P',
+                                   'Y',
+                                   '\x01',
+                                   '\x00',
+                                   static_cast<char>(length & 0xff),
+                                   static_cast<char>(length >> 8)};
   dict.insert(0, preamble_bytes, preamble);
   return dict;
 }
@@ -69,7 +77,8 @@ inline std::string field(const std::string& dict, const std::string& key,
 
 /// Writes codes as a C-order float32 array of shape (N, D) (atomically).
 inline void save_npy(const std::filesystem::path& path, const Population& codes) {
-  const std::string shape = "(" + std::to_string(codes.cols()) + ", " + std::to_string(codes.rows()) + ")";
+  const std::string shape =
+      "(" + std::to_string(codes.cols()) + ", " + std::to_string(codes.rows()) + ")";
   detail::write_atomically(path, detail::npy_header("<f4", shape),
                            reinterpret_cast<const char*>(codes.data()),
                            static_cast<std::size_t>(codes.size()) * sizeof(float));
@@ -77,7 +86,8 @@ inline void save_npy(const std::filesystem::path& path, const Population& codes)
 
 /// Writes one code as a float32 array of shape (D,) (atomically).
 inline void save_npy(const std::filesystem::path& path, const Code& code) {
-  detail::write_atomically(path, detail::npy_header("<f4", "(" + std::to_string(code.size()) + ",)"),
+  detail::write_atomically(path,
+                           detail::npy_header("<f4", "(" + std::to_string(code.size()) + ",)"),
                            reinterpret_cast<const char*>(code.data()),
                            static_cast<std::size_t>(code.size()) * sizeof(float));
 }
@@ -114,18 +124,24 @@ inline Population load_npy(const std::filesystem::path& path) {
   const std::string descr_field = detail::field(dict, "descr", path);
   const auto q1 = descr_field.find('\'');
   const auto q2 = descr_field.find('\'', q1 + 1);
-  if (q1 == std::string::npos || q2 == std::string::npos) detail::npy_error(path, "malformed descr");
+  if (q1 == std::string::npos || q2 == std::string::npos)
+    detail::npy_error(path, "malformed descr");
   const std::string descr = descr_field.substr(q1 + 1, q2 - q1 - 1);
   std::size_t item = 0;
-  if (descr == "<f4") item = 4;
-  else if (descr == "<f8") item = 8;
-  else detail::npy_error(path, "dtype '" + descr + "' is not supported; expected float32 or float64 ('<f4' or '<f8')");
+  if (descr == "<f4")
+    item = 4;
+  else if (descr == "<f8")
+    item = 8;
+  else
+    detail::npy_error(path, "dtype '" + descr +
+                                "' is not supported; expected float32 or float64 ('<f4' or '<f8')");
   const bool fortran = detail::field(dict, "fortran_order", path).find("True") <
                        detail::field(dict, "fortran_order", path).find_first_of(",}");
   const std::string shape_field = detail::field(dict, "shape", path);
   const auto open = shape_field.find('(');
   const auto close = shape_field.find(')');
-  if (open == std::string::npos || close == std::string::npos) detail::npy_error(path, "malformed shape");
+  if (open == std::string::npos || close == std::string::npos)
+    detail::npy_error(path, "malformed shape");
   std::vector<long long> shape;
   std::string inner = shape_field.substr(open + 1, close - open - 1);
   std::size_t pos = 0;
@@ -148,8 +164,8 @@ inline Population load_npy(const std::filesystem::path& path) {
     n = static_cast<Index>(shape[0]);
     d = static_cast<Index>(shape[1]);
   } else {
-    detail::npy_error(path, "shape has " + std::to_string(shape.size()) +
-                                " dimensions; expected (D,) or (N, D)");
+    detail::npy_error(
+        path, "shape has " + std::to_string(shape.size()) + " dimensions; expected (D,) or (N, D)");
   }
   if (n < 1 || d < 1) detail::npy_error(path, "empty array");
   const auto count = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
@@ -186,8 +202,8 @@ inline Population load_codes(const std::vector<std::filesystem::path>& paths) {
     parts.push_back(load_npy(path));
     if (parts.back().rows() != parts.front().rows()) {
       detail::npy_error(path, "code length " + std::to_string(parts.back().rows()) +
-                                  " differs from " + std::to_string(parts.front().rows()) +
-                                  " in " + paths.front().string());
+                                  " differs from " + std::to_string(parts.front().rows()) + " in " +
+                                  paths.front().string());
     }
     total += parts.back().cols();
   }

@@ -20,8 +20,7 @@ class HeritabilityCrossover {
   explicit HeritabilityCrossover(double heritability = 0.5)
       : heritability_(heritability < 0.5 ? 1.0 - heritability : heritability),
         threshold_(heritability_) {
-    detail::require_closed("xdream::HeritabilityCrossover", "heritability", heritability, 0.0,
-                           1.0);
+    detail::require_closed("xdream::HeritabilityCrossover", "heritability", heritability, 0.0, 1.0);
   }
 
   void cross(const Eigen::Ref<const Code>& parent1, const Eigen::Ref<const Code>& parent2,

@@ -20,15 +20,15 @@ namespace xdream {
 /// @param generations length of the schedule; default 100; range [1, inf).
 class AnnealedMutation {
  public:
-  explicit AnnealedMutation(double rate = 0.5, double initial_size = 1.0,
-                            double final_size = 0.1, int generations = 100)
+  explicit AnnealedMutation(double rate = 0.5, double initial_size = 1.0, double final_size = 0.1,
+                            int generations = 100)
       : rate_(rate),
         initial_size_(initial_size),
         final_size_(final_size),
         generations_(generations),
         size_(initial_size),
         threshold_(rate) {
-    detail::check_mutation("xdream::AnnealedMutation", rate, initial_size);
+    detail::require_closed("xdream::AnnealedMutation", "rate", rate, 0.0, 1.0);
     detail::require_positive("xdream::AnnealedMutation", "initial_size", initial_size);
     detail::require_positive("xdream::AnnealedMutation", "final_size", final_size);
     detail::require_at_least("xdream::AnnealedMutation", "generations", generations, 1);

@@ -42,7 +42,8 @@ inline bool gaussian_mutate(Eigen::Ref<Code> child, Threshold32 rate, float size
 
 inline void check_mutation(const char* where, double rate, double size) {
   require_closed(where, "mutation_rate", rate, 0.0, 1.0);
-  require_closed(where, "mutation_size", size, 0.0, static_cast<double>(std::numeric_limits<float>::max()));
+  require_closed(where, "mutation_size", size, 0.0,
+                 static_cast<double>(std::numeric_limits<float>::max()));
 }
 }  // namespace detail
 

@@ -1,0 +1,140 @@
+#pragma once
+/// @file
+/// Finite-difference gradient ascent with antithetic Gaussian probes (XDream's FDGD).
+
+#include <xdream/algorithms/detail/antithetic.hpp>
+#include <xdream/detail/check_scores.hpp>
+#include <xdream/detail/validate.hpp>
+#include <xdream/population.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace xdream {
+
+/// Settings of FDGD. Defaults: the paper's (Xiao & Kreiman 2020).
+struct FDGDOptions {
+  /// Samples per generation, 2K for K antithetic pairs; default 20; range: even, [2, inf).
+  Index population_size = 20;
+  /// Probe radius r: each probe is d_k ~ N(0, r^2 I); default 1.25; range (0, inf).
+  double radius = 1.25;
+  /// Step size lr of `c <- c + lr g`; default 1.25; range (0, inf).
+  double learning_rate = 1.25;
+  std::uint64_t seed = 0;
+  /// Threads used for sampling; results do not depend on it; range [1, inf).
+  int threads = 1;
+};
+
+/// Everything needed to continue an FDGD run bit-identically.
+struct FDGDState {
+  Eigen::VectorXd centre;
+  std::uint64_t generation = 0;
+};
+
+/// Finite-difference gradient ascent (FDGD), the gradient-estimation baseline of XDream
+/// (Xiao & Kreiman, PLOS Comput Biol 2020). Maximizes.
+///
+/// Each generation shows K = population_size / 2 antithetic pairs around the centre c and no
+/// centre: column 2k is c + d_k, column 2k + 1 is c - d_k, with d_k ~ N(0, r^2 I). Given their
+/// scores f+_k and f-_k,
+///
+///   g = (1/K) sum_k ((f+_k - f-_k) / 2) d_k / a_k^2,   a_k = mean_j |d_kj|,
+///   c <- c + lr g.
+///
+/// a_k is the mean absolute element of d_k (as in the paper), not its L2 norm: for large n,
+/// a_k ~ r sqrt(2/pi), so g estimates (pi/2) times the gradient of f along the probes.
+///
+/// A pair with a NaN score contributes nothing and K counts the valid pairs; a generation with no
+/// valid pair leaves the centre unchanged and shows the same samples again. The recommendation is
+/// the centre (never the luckiest sample). Pair k of generation g is drawn from stream
+/// (seed, g, k): a seed gives the same run at any thread count.
+class FDGD {
+ public:
+  /// Starts at centre 0.
+  explicit FDGD(Index code_size, FDGDOptions options = {})
+      : FDGD(Code::Zero(checked_size(code_size)), options) {}
+
+  /// Starts at the given centre.
+  explicit FDGD(const Code& initial_centre, FDGDOptions options = {}) : options_(options) {
+    constexpr const char* where = "xdream::FDGD";
+    checked_size(initial_centre.size());
+    if (!initial_centre.allFinite()) {
+      throw std::invalid_argument("xdream::FDGD: the initial centre holds NaN or inf");
+    }
+    detail::require_pairs(where, options_.population_size);
+    detail::require_positive(where, "radius", options_.radius);
+    detail::require_positive(where, "learning_rate", options_.learning_rate);
+    detail::require_at_least(where, "threads", options_.threads, 1);
+    z_.resize(initial_centre.size(), options_.population_size / 2);
+    weights_.resize(options_.population_size / 2);
+    state_.centre = initial_centre.cast<double>();
+    sample();
+  }
+
+  /// The codes to present now (`code_size x population_size`; columns 2k and 2k + 1 are the pair
+  /// c + d_k, c - d_k).
+  const Population& ask() const noexcept { return samples_; }
+
+  /// Takes one score per column of `ask()` (larger is better, NaN = no response), moves the
+  /// centre along the estimated gradient and samples the next generation.
+  void tell(const Scores& scores) {
+    detail::check_scores("xdream::FDGD::tell", scores, options_.population_size);
+    const Index pairs = z_.cols();
+    Index valid = 0;
+    for (Index k = 0; k < pairs; ++k) {
+      weights_[k] = 0.0;
+      if (!detail::pair_valid(scores, k)) continue;
+      ++valid;
+      const double mean_abs = options_.radius * z_.col(k).cwiseAbs().mean();  // a_k
+      weights_[k] = (scores[2 * k] - scores[2 * k + 1]) / 2.0 / (mean_abs * mean_abs);
+    }
+    if (valid == 0) return;  // nothing learned: show the same samples again
+    // d_k = r z_k, so sum_k w_k d_k = r Z w.
+    state_.centre.noalias() +=
+        (options_.learning_rate * options_.radius / static_cast<double>(valid)) * (z_ * weights_);
+    ++state_.generation;
+    sample();
+  }
+
+  /// The centre of the search (never the luckiest sample).
+  Code recommendation() const { return state_.centre.cast<float>(); }
+
+  Index code_size() const noexcept { return state_.centre.size(); }
+  Index population_size() const noexcept { return options_.population_size; }
+  std::uint64_t generation() const noexcept { return state_.generation; }
+  const Eigen::VectorXd& centre() const noexcept { return state_.centre; }
+  const FDGDOptions& options() const noexcept { return options_; }
+
+  const FDGDState& state() const noexcept { return state_; }
+  /// Continues from a saved state (same options); resamples the current generation exactly.
+  void restore(FDGDState state) {
+    if (state.centre.size() != code_size() || !state.centre.allFinite()) {
+      throw std::invalid_argument("xdream::FDGD::restore: the state does not fit a code size of " +
+                                  std::to_string(code_size()) +
+                                  " (or its centre holds NaN or inf)");
+    }
+    state_ = std::move(state);
+    sample();
+  }
+
+ private:
+  static Index checked_size(Index n) {
+    detail::require_at_least("xdream::FDGD", "code_size", n, Index{1});
+    return n;
+  }
+
+  void sample() {
+    detail::antithetic_samples(state_.centre, options_.radius, options_.seed, state_.generation,
+                               options_.threads, z_, samples_);
+  }
+
+  FDGDOptions options_;
+  FDGDState state_;
+  Eigen::MatrixXd z_;  // the probes' directions: d_k = radius * z_.col(k)
+  Eigen::VectorXd weights_;
+  Population samples_;
+};
+
+}  // namespace xdream
