@@ -150,16 +150,16 @@ class CMAES {
           (1.0 - c_sigma_) * state_.path_sigma + path_sigma_scale * (b * whitened_w);
     }
     const double norm_p_sigma = state_.path_sigma.norm();
-    state_.sigma = std::min(
-        sigma * std::exp(c_sigma_ / d_sigma_ * (norm_p_sigma / chi_n_ - 1.0)), max_sigma);
+    state_.sigma =
+        std::min(sigma * std::exp(c_sigma_ / d_sigma_ * (norm_p_sigma / chi_n_ - 1.0)), max_sigma);
 
     const double stall =
         norm_p_sigma /
-        std::sqrt(1.0 - std::pow(1.0 - c_sigma_,
-                                 2.0 * (static_cast<double>(state_.generation) + 1.0)));
+        std::sqrt(1.0 -
+                  std::pow(1.0 - c_sigma_, 2.0 * (static_cast<double>(state_.generation) + 1.0)));
     const double h_sigma = stall < (1.4 + 2.0 / (dim + 1.0)) * chi_n_ ? 1.0 : 0.0;
-    state_.path_c = (1.0 - c_c_) * state_.path_c +
-                    h_sigma * std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) * y_w;
+    state_.path_c =
+        (1.0 - c_c_) * state_.path_c + h_sigma * std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) * y_w;
     const double delta_h_sigma = (1.0 - h_sigma) * c_c_ * (2.0 - c_c_);
 
     // C <- decay C + c1 p_c p_c^T + c_mu sum_k w_k° y_k y_k^T, as one rank-(lambda + 1) product
@@ -183,7 +183,8 @@ class CMAES {
     mirror_lower(c);
 
     const Index interval = decomposition_interval();
-    if (state_.generation - state_.decomposition_generation >= static_cast<std::uint64_t>(interval)) {
+    if (state_.generation - state_.decomposition_generation >=
+        static_cast<std::uint64_t>(interval)) {
       decompose();
     }
     sample();
@@ -209,8 +210,7 @@ class CMAES {
   }
   /// The generations between two decompositions in force (the option, or the lazy default).
   Index decomposition_interval() const noexcept {
-    return options_.decomposition_interval > 0 ? options_.decomposition_interval
-                                               : lazy_interval_;
+    return options_.decomposition_interval > 0 ? options_.decomposition_interval : lazy_interval_;
   }
   const CMAESOptions& options() const noexcept { return options_; }
 
@@ -230,13 +230,13 @@ class CMAES {
   /// Continues from a saved state (same options); resamples the current generation exactly.
   void restore(CMAESState state) {
     const Index n = code_size();
-    const bool fits =
-        state.mean.size() == n && state.covariance.rows() == n && state.covariance.cols() == n &&
-        state.path_sigma.size() == n && state.path_c.size() == n &&
-        state.eigenvectors.rows() == n && state.eigenvectors.cols() == n &&
-        state.sqrt_eigenvalues.size() == n && state.sigma > 0.0 && std::isfinite(state.sigma) &&
-        (state.sqrt_eigenvalues.array() > 0.0).all() &&
-        state.decomposition_generation <= state.generation;
+    const bool fits = state.mean.size() == n && state.covariance.rows() == n &&
+                      state.covariance.cols() == n && state.path_sigma.size() == n &&
+                      state.path_c.size() == n && state.eigenvectors.rows() == n &&
+                      state.eigenvectors.cols() == n && state.sqrt_eigenvalues.size() == n &&
+                      state.sigma > 0.0 && std::isfinite(state.sigma) &&
+                      (state.sqrt_eigenvalues.array() > 0.0).all() &&
+                      state.decomposition_generation <= state.generation;
     if (!fits) {
       throw std::invalid_argument("xdream::CMAES::restore: the state does not fit a code size of " +
                                   std::to_string(n) +
@@ -249,7 +249,7 @@ class CMAES {
   }
 
  private:
-  static constexpr double max_sigma = 1e32;     // the reference's cap
+  static constexpr double max_sigma = 1e32;       // the reference's cap
   static constexpr double min_eigenvalue = 1e-8;  // replaces eigenvalues <= 0, as the reference
 
   static Index checked_size(Index n) {
@@ -275,8 +275,9 @@ class CMAES {
     c_mu_ = std::min(1.0 - c1_ - 1e-8, alpha_cov * (mu_eff_ - 2.0 + 1.0 / mu_eff_) /
                                            ((dim + 2.0) * (dim + 2.0) + alpha_cov * mu_eff_ / 2.0));
     // With c_mu = 0 (lambda < 4) the first and last bounds are +inf and the middle one holds.
-    const double min_alpha = std::min({1.0 + c1_ / c_mu_, 1.0 + 2.0 * mu_eff_minus / (mu_eff_ + 2.0),
-                                       (1.0 - c1_ - c_mu_) / (dim * c_mu_)});
+    const double min_alpha =
+        std::min({1.0 + c1_ / c_mu_, 1.0 + 2.0 * mu_eff_minus / (mu_eff_ + 2.0),
+                  (1.0 - c1_ - c_mu_) / (dim * c_mu_)});
     double positive_sum = 0.0, negative_sum = 0.0;
     for (Index i = 0; i < lambda; ++i) {
       if (raw[i] > 0.0) positive_sum += raw[i];
@@ -288,8 +289,7 @@ class CMAES {
     }
 
     c_sigma_ = (mu_eff_ + 2.0) / (dim + mu_eff_ + 5.0);
-    d_sigma_ =
-        1.0 + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0) + c_sigma_;
+    d_sigma_ = 1.0 + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0) + c_sigma_;
     c_c_ = (4.0 + mu_eff_ / dim) / (dim + 4.0 + 2.0 * mu_eff_ / dim);
     chi_n_ = std::sqrt(dim) * (1.0 - 1.0 / (4.0 * dim) + 1.0 / (21.0 * dim * dim));
     lazy_interval_ =
