@@ -182,7 +182,8 @@ TEST_CASE("Optimizer rejects an objective that returns a wrong count or an infin
   Optimizer<IdentityGenerator, ShortObjective> short_count(IdentityGenerator(4), ShortObjective{});
   CHECK_THROWS_WITH_AS(short_count.run(budget::generations(1)), doctest::Contains("19 scores"),
                        std::invalid_argument);
-  Optimizer<IdentityGenerator, InfiniteObjective> infinite(IdentityGenerator(4), InfiniteObjective{});
+  Optimizer<IdentityGenerator, InfiniteObjective> infinite(IdentityGenerator(4),
+                                                           InfiniteObjective{});
   CHECK_THROWS_WITH_AS(infinite.run(budget::generations(1)), doctest::Contains("infinite"),
                        std::invalid_argument);
 }
@@ -193,7 +194,8 @@ TEST_CASE("Optimizer's best is the maximum of the whole history and reproduces i
   auto opt = sphere_optimizer(8, 2);
   const xdream::Result result = opt.run(budget::generations(25));
   double history_max = -std::numeric_limits<double>::infinity();
-  for (const xdream::GenerationStats& s : result.history) history_max = std::max(history_max, s.best);
+  for (const xdream::GenerationStats& s : result.history)
+    history_max = std::max(history_max, s.best);
   CHECK(result.best.score == history_max);
   CHECK(result.history[result.best.generation].best == result.best.score);
   Population code = result.best.code;
@@ -286,7 +288,8 @@ TEST_CASE("EarlyStop ends a run after patience generations without improvement")
   CHECK(small.stopped_early);
   CHECK(small.generations == 4);
 
-  CHECK_THROWS_WITH_AS(callbacks::EarlyStop(0), doctest::Contains("patience"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(callbacks::EarlyStop(0), doctest::Contains("patience"),
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(callbacks::EarlyStop(3, -1.0), doctest::Contains("min_delta"),
                        std::invalid_argument);
 }
@@ -316,7 +319,7 @@ TEST_CASE("StopAtScore judges the clean score when the objective reports one") {
   CHECK(result.generations == 4);
 }
 
-TEST_CASE("Progress writes one line every `every` generations and one at the end") {
+TEST_CASE("Progress writes one line every few generations and one at the end") {
   struct Case {
     unsigned every;
     std::uint64_t generations;
@@ -387,7 +390,8 @@ TEST_CASE("The Wang and Ponce lab GA gets within radius 1 of the sphere's optimu
     CAPTURE(seed);
     const Sphere sphere(16);
     Optimizer<IdentityGenerator, Sphere> opt(
-        IdentityGenerator(16), sphere, xdream::make_genetic(16, xdream::presets::wang_ponce_lab, seed));
+        IdentityGenerator(16), sphere,
+        xdream::make_genetic(16, xdream::presets::wang_ponce_lab, seed));
     const xdream::Result result = opt.run(budget::generations(200));
     CHECK((result.best.code - sphere.optimum()).norm() < 1.0f);
   }

@@ -285,7 +285,7 @@ TEST_CASE_TEMPLATE("Crossover conformance: the child is determined by the engine
 
 // --- parameter errors ---------------------------------------------------------------------------
 
-TEST_CASE("HeritabilityCrossover rejects a heritability outside [0 1]") {
+TEST_CASE("HeritabilityCrossover rejects a heritability outside 0 to 1") {
   for (double bad : {-0.1, 1.1, std::numeric_limits<double>::quiet_NaN()}) {
     CAPTURE(bad);
     CHECK_THROWS_WITH_AS(HeritabilityCrossover{bad}, doctest::Contains("heritability"),
@@ -294,8 +294,8 @@ TEST_CASE("HeritabilityCrossover rejects a heritability outside [0 1]") {
 }
 
 TEST_CASE("BlendCrossover rejects a negative or NaN alpha") {
-  for (double bad : {-0.5, std::numeric_limits<double>::quiet_NaN(),
-                     std::numeric_limits<double>::infinity()}) {
+  for (double bad :
+       {-0.5, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
     CAPTURE(bad);
     CHECK_THROWS_WITH_AS(BlendCrossover{bad}, doctest::Contains("alpha"), std::invalid_argument);
   }

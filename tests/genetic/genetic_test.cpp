@@ -83,7 +83,8 @@ TEST_CASE("Genetic copies the n_conserve best bit-exactly into the first slots w
     CAPTURE(slot);
     const Index from = elites[slot];
     CHECK(after.col(slot) == before.col(from));
-    CHECK(same_id(ids[static_cast<std::size_t>(slot)].id, ids_before[static_cast<std::size_t>(from)].id));
+    CHECK(same_id(ids[static_cast<std::size_t>(slot)].id,
+                  ids_before[static_cast<std::size_t>(from)].id));
     CHECK(ids[static_cast<std::size_t>(slot)].origin == Origin::conserved);
     CHECK_FALSE(ids[static_cast<std::size_t>(slot)].mutated);
   }
@@ -128,7 +129,8 @@ TEST_CASE("Genetic conserves no more elites than there are valid scores") {
   // Two elites (4 then 1), no child, four carried in order 0, 2, 3, 5.
   const Index order[] = {4, 1, 0, 2, 3, 5};
   for (Index slot = 0; slot < 6; ++slot) CHECK(after.col(slot) == before.col(order[slot]));
-  for (std::size_t slot = 0; slot < 2; ++slot) CHECK(ga.lineage()[slot].origin == Origin::conserved);
+  for (std::size_t slot = 0; slot < 2; ++slot)
+    CHECK(ga.lineage()[slot].origin == Origin::conserved);
   for (std::size_t slot = 2; slot < 6; ++slot) CHECK(ga.lineage()[slot].origin == Origin::carried);
 }
 
@@ -408,8 +410,8 @@ TEST_CASE("Genetic chooses parents with BoltzmannSelection's probabilities") {
   // are independent draws, so the parent counts of individual i are Binomial(M, p_i), with p_i
   // the Boltzmann probability of i's rank among the valid scores; a NaN-scored individual is
   // never a parent; and a child has the same parent twice with probability sum_i p_i^2.
-  const Scores scores = scores_of({0.3, -1.2, 2.2, nan, 0.9, 1.7, -0.4, 5.0, 0.1, 1.1, -2.0, 0.6,
-                                   1.4, -0.8, 2.0, 0.0, -1.5, 0.75, 1.9, -0.1});
+  const Scores scores = scores_of({0.3,  -1.2, 2.2, nan,  0.9, 1.7, -0.4, 5.0,  0.1, 1.1,
+                                   -2.0, 0.6,  1.4, -0.8, 2.0, 0.0, -1.5, 0.75, 1.9, -0.1});
   const Index n = scores.size();
   const xdream::GeneticState start = Genetic<>(8, options(n, 0, 100)).state();
 

@@ -197,7 +197,7 @@ TEST_CASE("AnnealedMutation mutates with its current size") {
 
 // --- parameter errors ---------------------------------------------------------------------------
 
-TEST_CASE("GaussianMutation rejects a rate outside [0 1] and a negative size") {
+TEST_CASE("GaussianMutation rejects a rate outside 0 to 1 and a negative size") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (double bad : {-0.1, 1.5, nan}) {
     CAPTURE(bad);
