@@ -59,7 +59,7 @@ TEST_CASE("CholeskyCMAES conforms to the Algorithm battery") {
   });
 }
 
-TEST_CASE("CholeskyCMAES strategy constants are the reference's (n = 2, lambda = 4)") {
+TEST_CASE("CholeskyCMAES strategy constants are the reference's for n 2 and lambda 4") {
   const CholeskyCMAES a(2, {.population_size = 4});
   // mu = 2; raw weights ln(2.5) - ln(1) = 0.9162907, ln(2.5) - ln(2) = 0.2231436, sum 1.1394343
   // -> w = (0.8041629, 0.1958371); mu_eff = 1 / (0.6466779 + 0.0383522) = 1.4597899.
@@ -91,7 +91,7 @@ TEST_CASE("CholeskyCMAES strategy constants are the reference's (n = 2, lambda =
   CHECK(explicit_mu.weights()[0] == doctest::Approx(e0 / (e0 + e1)).epsilon(1e-14));
 }
 
-TEST_CASE("CholeskyCMAES: two generations step by step against the reference (n = 2)") {
+TEST_CASE("CholeskyCMAES: two generations step by step against the reference code at n 2") {
   // Expected values: Wang & Ponce's CholeskyCMAES.step_simple (ActMax-Optimizer-Dev,
   // core/Optimizers.py) transcribed to NumPy in row-vector form, fed these same draws, with
   // Aupdate_freq forcing an update every step. Its A is the transpose of ours (it samples
@@ -166,7 +166,8 @@ TEST_CASE("CholeskyCMAES: two generations step by step against the reference (n 
   CHECK(max_abs_difference(a.inverse_factor(), expected_inverse) < 1e-14);
 }
 
-TEST_CASE("CholeskyCMAES factor invariants: deferred updates, C = A A^T, A^{-1} A = I") {
+TEST_CASE(
+    "CholeskyCMAES factor invariants: deferred updates and C = A A^T and the inverse factor") {
   // The test keeps its own dense A, updated immediately by the rank-one formula at the update
   // generations with the path the algorithm reports, and C by C <- (1 - c1) C + c1 p_c p_c^T.
   // n = 6: the low-rank form holds up to 3 terms, so the run crosses into the dense form.
@@ -209,7 +210,7 @@ TEST_CASE("CholeskyCMAES factor invariants: deferred updates, C = A A^T, A^{-1} 
   }
 }
 
-TEST_CASE("CholeskyCMAES samples are m + sigma A z, and the low-rank form stays low rank") {
+TEST_CASE("CholeskyCMAES samples are m + sigma A z and the low-rank form stays low rank") {
   const Index n = 64;
   CholeskyCMAES a(n, {.update_interval = 10, .seed = 9});
   const xdream::Sphere sphere(n);

@@ -267,10 +267,13 @@ class SphereCMA {
       if (uniform) {
         x = z;
       } else {
-        const Eigen::VectorXd t = step * (z - z.dot(c_unit) * c_unit);
-        const double angle = t.norm();
-        x = std::cos(angle) * c_unit;
-        if (angle > 0.0) x += (std::sin(angle) / angle) * t;
+        x = step * (z - z.dot(c_unit) * c_unit);  // the tangent vector t
+        const double angle = x.norm();
+        if (angle > 0.0) {
+          x = (std::sin(angle) / angle) * x + std::cos(angle) * c_unit;
+        } else {
+          x = c_unit;
+        }
       }
       x *= radius / x.norm();  // on the sphere up to rounding, as the reference renormalizes
       samples_.col(first + k) = x.cast<float>();
