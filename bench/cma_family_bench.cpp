@@ -8,6 +8,8 @@
 //                                  generations at the default update interval 10 leave), no update
 //   BM_CholeskyCMAESRun75          a whole 75-generation run from the constructor (7 deferred
 //                                  rank-one updates), reported per generation: the amortized cost
+//   BM_LMMAESGeneration            one ask + tell of LM-MA-ES with all m = 4 + floor(3 ln n)
+//                                  direction vectors in use (m = 20, 24, 28)
 //
 // Scores are a fixed vector (no objective is timed). Counters: `gen/s` is generations per
 // second (its inverse is the time per generation); items are codes.
@@ -19,6 +21,7 @@
 
 #include <xdream/algorithms/cholesky_cmaes.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
+#include <xdream/algorithms/lm_ma_es.hpp>
 #include <xdream/algorithms/sphere_cma.hpp>
 #include <xdream/population.hpp>
 #include <xdream/random.hpp>
@@ -49,9 +52,9 @@ void report(benchmark::State& state, double generations_per_iteration, Index cod
             std::uint64_t allocations) {
   state.counters["gen/s"] =
       benchmark::Counter(generations_per_iteration, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetItemsProcessed(static_cast<std::int64_t>(
-      static_cast<double>(state.iterations()) * generations_per_iteration *
-      static_cast<double>(codes_per_generation)));
+  state.SetItemsProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) *
+                                                    generations_per_iteration *
+                                                    static_cast<double>(codes_per_generation)));
   if (xdream_bench::alloc_counter::available() && state.iterations() > 0) {
     state.counters["allocs/gen"] =
         benchmark::Counter(static_cast<double>(allocations) /
@@ -100,9 +103,9 @@ void BM_CholeskyCMAESGeneration(benchmark::State& state) {
   // benchmark's many iterations must not keep growing its rank.
   xdream::CholeskyCMAES warm(n, {.population_size = lambda, .seed = 1});
   for (int g = 0; g < run_generations; ++g) warm.tell(scores);
-  xdream::CholeskyCMAES a(n, {.population_size = lambda,
-                              .update_interval = std::numeric_limits<Index>::max(),
-                              .seed = 1});
+  xdream::CholeskyCMAES a(
+      n,
+      {.population_size = lambda, .update_interval = std::numeric_limits<Index>::max(), .seed = 1});
   a.restore(warm.state());
   state.counters["rank"] = static_cast<double>(a.state().factor.rank());
   const std::uint64_t before = xdream_bench::alloc_counter::now();
@@ -128,6 +131,22 @@ void BM_CholeskyCMAESRun75(benchmark::State& state) {
   report(state, run_generations, lambda, xdream_bench::alloc_counter::now() - before);
 }
 BENCHMARK(BM_CholeskyCMAESRun75)->Apply(code_sizes)->Unit(benchmark::kMillisecond);
+
+void BM_LMMAESGeneration(benchmark::State& state) {
+  const Index n = state.range(0);
+  const xdream::Scores scores = fixed_scores(lambda);
+  xdream::LMMAES a(n, {.population_size = lambda, .seed = 1});
+  for (Index g = 0; g < a.options().memory; ++g) a.tell(scores);  // every vector in use
+  state.counters["m"] = static_cast<double>(a.options().memory);
+  const std::uint64_t before = xdream_bench::alloc_counter::now();
+  for (auto _ : state) {
+    a.tell(scores);
+    benchmark::DoNotOptimize(a.ask().data());
+    benchmark::ClobberMemory();
+  }
+  report(state, 1.0, lambda, xdream_bench::alloc_counter::now() - before);
+}
+BENCHMARK(BM_LMMAESGeneration)->Apply(code_sizes);
 
 }  // namespace
 
