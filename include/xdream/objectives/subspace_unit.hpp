@@ -8,7 +8,7 @@
 #include <xdream/objectives/naka_rushton.hpp>
 #include <xdream/population.hpp>
 
-#include <Eigen/Eigenvalues>
+#include <Eigen/Cholesky>
 
 #include <algorithm>
 #include <cmath>
@@ -45,8 +45,8 @@ struct SubspaceUnitOptions {
 /// ensemble scaled to spectral radius about 1, eigenvalues of both signs: some feature
 /// combinations excite, others suppress). f is invariant to any change of x orthogonal to the
 /// subspace; f >= 0; f(x) = 0 when u = 0. sup f = A * h_max, h_max the maximum of
-/// w . v + (gamma / 2) v^T Q v over unit v (computed exactly at construction), approached along
-/// `best_direction()` as the norm grows.
+/// w . v + (gamma / 2) v^T Q v over unit v (solved to rounding error at construction), approached
+/// along `best_direction()` as the norm grows.
 ///
 /// An N(0, I) code of 4096-d puts only about sqrt(k / n) of its norm in the subspace (|u| ~ 5
 /// for k = 24), so the search must find the few directions that matter among thousands that do
@@ -119,24 +119,28 @@ class SubspaceUnit {
 
  private:
   // Maximizes h(v) = w . v + (gamma / 2) v^T Q v on the unit sphere (the trust-region
-  // subproblem): v = (lambda I - gamma Q)^-1 w with lambda >= gamma mu_max chosen so |v| = 1.
-  // In Q's eigenbasis |v(lambda)|^2 = sum_i c_i^2 / (lambda - gamma mu_i)^2 falls with lambda and
-  // is <= 1 at lambda = gamma mu_max + 1 (|w| = 1), so bisection on that bracket finds it.
+  // subproblem): v = (lambda I - gamma Q)^-1 w with lambda > gamma mu_max (mu_max: Q's largest
+  // eigenvalue) chosen so that |v| = 1. For such lambda |v(lambda)| falls with lambda, from
+  // infinity to below 1 at lambda = gamma mu_max + 1 (|w| = 1); lambda <= gamma mu_max shows
+  // itself by (lambda I - gamma Q) not being positive definite. Bisection between
+  // -gamma |Q|_F - 1 and gamma |Q|_F + 1 (|mu_i| <= |Q|_F) finds it with Cholesky
+  // factorizations only.
   void solve_best_direction() {
     const double gamma = options_.quadratic_strength;
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(quadratic_);
-    const Eigen::VectorXd mu = gamma * eigen.eigenvalues();
-    const Eigen::VectorXd c = eigen.eigenvectors().transpose() * linear_;
-    const double top = mu.maxCoeff();
-    const auto squared_norm = [&](double lambda) {
-      return (c.array() / (lambda - mu.array())).square().sum();
-    };
-    double lo = top, hi = top + 1.0;
-    for (int it = 0; it < 200 && hi - lo > 1e-15 * std::max(1.0, std::abs(hi)); ++it) {
+    const Index k = quadratic_.rows();
+    const double bound = gamma * quadratic_.norm() + 1.0;
+    const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(k, k);
+    double lo = -bound, hi = bound;
+    Eigen::LLT<Eigen::MatrixXd> llt;
+    for (int it = 0; it < 200; ++it) {
       const double mid = 0.5 * (lo + hi);
-      (squared_norm(mid) > 1.0 ? lo : hi) = mid;
+      if (!(mid > lo && mid < hi)) break;  // the bracket is as tight as doubles allow
+      llt.compute(mid * identity - gamma * quadratic_);
+      const bool above = llt.info() == Eigen::Success && llt.solve(linear_).squaredNorm() <= 1.0;
+      (above ? hi : lo) = mid;
     }
-    best_ = eigen.eigenvectors() * (c.array() / (hi - mu.array())).matrix();
+    llt.compute(hi * identity - gamma * quadratic_);
+    best_ = llt.solve(linear_);
     best_.normalize();  // removes the bisection's last rounding of |v| = 1
     max_drive_ = drive(best_);
   }
