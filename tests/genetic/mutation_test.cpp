@@ -167,6 +167,17 @@ TEST_CASE("GaussianMutation reports a change exactly when the child changed") {
         z * binomial_se(p_change, trials));
 }
 
+TEST_CASE("GaussianMutation of size 0 changes nothing and reports no change") {
+  // Size 0 is allowed (range [0, inf)); every gene is hit but N(0, 0) adds exactly 0. The
+  // contract of mutate is "whether any gene changed", which the genealogy prints as +mut.
+  const GaussianMutation mutation(1.0, 0.0);
+  Engine rng(7);
+  const Code start = Code::LinSpaced(9, -2.0f, 2.0f);
+  Code child = start;
+  CHECK_FALSE(mutation.mutate(child, rng));
+  CHECK(child == start);
+}
+
 TEST_CASE("AnnealedMutation shrinks its size geometrically from initial to final") {
   AnnealedMutation mutation(0.5, 2.0, 0.02, 10);
   CHECK(mutation.size() == 2.0);
