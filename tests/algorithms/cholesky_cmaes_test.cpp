@@ -319,3 +319,26 @@ TEST_CASE("CholeskyCMAES rejects bad parameters at construction") {
   state.factor.u.resize(3, 0);
   CHECK_THROWS_AS(a.restore(state), std::invalid_argument);
 }
+
+TEST_CASE("CholeskyCMAES: the docs/algorithms.md example compiles and runs at n 64") {
+  const Index n = 64;
+  const auto score = [](const Population& codes) {
+    return Scores(-codes.cast<double>().colwise().squaredNorm().transpose());
+  };
+  // From docs/algorithms.md, with 4096 replaced by n:
+  xdream::CholeskyCMAES cma(n);                   // Wang & Ponce: lambda 40, mu 20, sigma 3,
+  for (int g = 0; g < 75; ++g) {                  // A updated every 10 generations
+    const xdream::Population& codes = cma.ask();  // n x 40, one code per column
+    cma.tell(score(codes));                       // larger is better, NaN = no response
+  }
+  xdream::Code best_guess = cma.recommendation();  // the mean
+  // Non-deferred, from a given mean, for plain black-box use:
+  xdream::CholeskyCMAES every(
+      xdream::Code::Constant(10, 1.0f),
+      {.population_size = 10, .sigma = 0.5, .update_interval = 1, .seed = 7});
+  CHECK(best_guess.size() == n);
+  // The optimum is 0; the first samples lie at squared distance sigma^2 n = 576 from it.
+  CHECK(best_guess.squaredNorm() < 0.01f * 9.0f * static_cast<float>(n));
+  CHECK(cma.state().factor.rank() == 7);
+  CHECK(every.population_size() == 10);
+}

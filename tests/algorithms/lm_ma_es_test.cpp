@@ -198,3 +198,19 @@ TEST_CASE("LMMAES rejects bad parameters at construction") {
   state.directions.resize(40, 3);
   CHECK_THROWS_AS(a.restore(state), std::invalid_argument);
 }
+
+TEST_CASE("LMMAES: the docs/algorithms.md example compiles and runs at n 256") {
+  const Index n = 256;
+  const auto score = [](const Population& codes) {
+    return Scores(-codes.cast<double>().colwise().squaredNorm().transpose());
+  };
+  // From docs/algorithms.md, with 4096 replaced by n:
+  xdream::LMMAES lm(n, {.population_size = 40, .sigma = 3.0, .seed = 7});  // m = 20 vectors here
+  for (int g = 0; g < 75; ++g) {
+    const xdream::Population& codes = lm.ask();  // n x 40
+    lm.tell(score(codes));
+  }
+  xdream::Code best_guess = lm.recommendation();  // the mean
+  CHECK(lm.options().memory == 20);
+  CHECK(best_guess.squaredNorm() < 9.0f * static_cast<float>(n));  // moved inward from sigma 3
+}

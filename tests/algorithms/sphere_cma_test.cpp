@@ -271,3 +271,22 @@ TEST_CASE("SphereCMA rejects bad parameters at construction") {
   state.centre = Eigen::VectorXd::Zero(4);
   CHECK_THROWS_AS(a.restore(state), std::invalid_argument);
 }
+
+TEST_CASE("SphereCMA: the docs/algorithms.md example compiles and runs at n 256") {
+  const Index n = 256;
+  const Cosine objective(n, 5);
+  const auto score = [&](const Population& codes) { return objective.evaluate(codes); };
+  // From docs/algorithms.md, with 4096 replaced by n:
+  xdream::SphereCMA sphere(n);  // R 300, 40 + centre, 50 -> 7.33 deg, lr 1.5
+  for (int g = 0; g < 75; ++g) {
+    const xdream::Population& codes = sphere.ask();  // n x 41: the centre, then 40 samples
+    sphere.tell(score(codes));
+  }
+  xdream::Code best_guess = sphere.recommendation();  // the centre, |best_guess| = 300
+  // From a given code (projected on the sphere), without showing the centre:
+  xdream::SphereCMA from(xdream::Code::Ones(256),
+                         {.radius = 16.0, .present_centre = false, .seed = 7});
+  CHECK(best_guess.norm() == doctest::Approx(300.0).epsilon(1e-6));
+  CHECK(objective.evaluate(Population(best_guess))[0] > 0.9);
+  CHECK(from.ask().cols() == 40);
+}
