@@ -17,26 +17,24 @@ namespace detail {
 /// Adds N(0, size^2) to each gene independently with probability `rate` (one 64-bit draw decides
 /// two genes); returns whether any gene changed.
 inline bool gaussian_mutate(Eigen::Ref<Code> child, Threshold32 rate, float size, Engine& rng) {
+  // A step of size 0 changes nothing: no draws, and the child is not reported as mutated.
+  if (size == 0.0f) return false;
   boost::random::normal_distribution<float> normal(0.0f, size);
   const Index n = child.size();
   float* x = child.data();
   bool changed = false;
+  const auto add = [&](Index k) {
+    const float step = normal(rng);
+    x[k] += step;
+    changed |= step != 0.0f;
+  };
   Index i = 0;
   for (; i + 1 < n; i += 2) {
     const std::uint64_t u = rng();
-    if (rate.hit(static_cast<std::uint32_t>(u >> 32))) {
-      x[i] += normal(rng);
-      changed = true;
-    }
-    if (rate.hit(static_cast<std::uint32_t>(u))) {
-      x[i + 1] += normal(rng);
-      changed = true;
-    }
+    if (rate.hit(static_cast<std::uint32_t>(u >> 32))) add(i);
+    if (rate.hit(static_cast<std::uint32_t>(u))) add(i + 1);
   }
-  if (i < n && rate.hit(static_cast<std::uint32_t>(rng() >> 32))) {
-    x[i] += normal(rng);
-    changed = true;
-  }
+  if (i < n && rate.hit(static_cast<std::uint32_t>(rng() >> 32))) add(i);
   return changed;
 }
 
