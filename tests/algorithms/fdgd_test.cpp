@@ -196,3 +196,21 @@ TEST_CASE("FDGD rejects bad parameters, naming them") {
   CHECK_THROWS_AS(fdgd.restore({.centre = Eigen::VectorXd::Zero(7)}), std::invalid_argument);
   CHECK_THROWS_WITH_AS(fdgd.tell(Scores::Zero(19)), Contains("19 scores"), std::invalid_argument);
 }
+
+TEST_CASE("FDGD: the docs/algorithms.md example compiles and runs at n 64") {
+  const Index n = 64;
+  const xdream::UnitLike unit(n, 3);
+  const auto score = [&](const Population& codes) { return unit.evaluate(codes); };
+  // From docs/algorithms.md, with 4096 replaced by n:
+  xdream::FDGD fdgd(n);  // paper: 10 pairs, r 1.25, lr 1.25, from 0
+  for (int g = 0; g < 500; ++g) {
+    const xdream::Population& codes = fdgd.ask();  // n x 20: c + d_0, c - d_0, c + d_1, ...
+    fdgd.tell(score(codes));                       // larger is better, NaN = no response
+  }
+  xdream::Code best_guess = fdgd.recommendation();  // the centre
+  // From a given centre, with a step for a steeper objective:
+  xdream::FDGD small(xdream::Code::Ones(64), {.radius = 0.1, .learning_rate = 0.05, .seed = 7});
+
+  CHECK(unit.evaluate(Population(best_guess))[0] > 0.6 * unit.optimum_value());
+  CHECK(small.recommendation() == xdream::Code::Ones(64));
+}

@@ -301,3 +301,18 @@ TEST_CASE("The Optimizer tracks best_clean through a noise wrapper") {
   }
   SUBCASE("multiplicative") { check_best_clean(MultiplicativeNoise(unit, {.noise_level = 0.5})); }
 }
+
+TEST_CASE("Noise models: the docs/algorithms.md example compiles and runs at n 64") {
+  const Index n = 64;
+  // From docs/algorithms.md, with 4096 replaced by n and a smaller budget:
+  xdream::UnitLike unit(n);
+  xdream::PoissonNoise spiking(unit, {.expected_spikes = 20.0, .reference_max = 40.0, .seed = 7});
+  xdream::MultiplicativeNoise gain(unit, {.noise_level = 0.5, .seed = 7});
+  xdream::Optimizer opt(xdream::IdentityGenerator(n), spiking);  // the GA, on noisy scores
+  xdream::Result result = opt.run(xdream::budget::stimuli(400));
+  double best_clean = result.best_clean.clean_score;  // ranked by the clean score
+
+  CHECK(result.stimuli == 400);
+  CHECK(std::isfinite(best_clean));
+  CHECK(gain.evaluate(Population::Zero(n, 3)) == Scores::Zero(3));
+}
