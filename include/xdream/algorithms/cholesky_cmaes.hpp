@@ -42,6 +42,7 @@ struct CholeskyCMAESOptions {
   /// Step-size damping; unset = 1 + cs + 2 max(0, sqrt((mu_eff - 1) / (n + 1)) - 1);
   /// range (0, inf).
   std::optional<double> damps = std::nullopt;
+  /// Sample k of generation g is drawn from stream (seed, g, k); any value.
   std::uint64_t seed = 0;
   /// Threads used for sampling; results do not depend on it; range [1, inf).
   int threads = 1;
@@ -305,15 +306,15 @@ class CholeskyCMAES {
     const double v2 = v.squaredNorm();
     if (!(v2 > 0.0) || !std::isfinite(v2)) {
       // p = 0: the update is the scaling A <- a A (the limit of the formula as |v| -> 0).
-      if (a_m.is_dense())
+      if (a_m.is_dense()) {
         a_m.dense *= a;
-      else {
+      } else {
         a_m.scale *= a;
         a_m.u *= a;
       }
-      if (inv.is_dense())
+      if (inv.is_dense()) {
         inv.dense /= a;
-      else {
+      } else {
         inv.scale /= a;
         inv.u /= a;
       }

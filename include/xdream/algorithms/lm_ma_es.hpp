@@ -32,6 +32,7 @@ struct LMMAESOptions {
   double sigma = 1.0;
   /// Cumulation of the step-size path; unset = 2 population_size / n; range (0, 2).
   std::optional<double> c_sigma = std::nullopt;
+  /// Sample k of generation g is drawn from stream (seed, g, k); any value.
   std::uint64_t seed = 0;
   /// Threads used for sampling; results do not depend on it; range [1, inf).
   int threads = 1;

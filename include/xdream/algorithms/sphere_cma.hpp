@@ -48,6 +48,8 @@ struct SphereCMAOptions {
   /// Show the centre as column 0 of every generation (its score is not used by the algorithm,
   /// but it lets the driver score the recommendation), as the reference does; default true.
   bool present_centre = true;
+  /// Sample k of generation g is drawn from stream (seed, g, k), a random initial centre from
+  /// stream (seed, 0, 0, initialize); any value.
   std::uint64_t seed = 0;
   /// Threads used for sampling; results do not depend on it; range [1, inf).
   int threads = 1;
