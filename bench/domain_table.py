@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """Turns the CSV of bench/domain_benchmark into the markdown tables of docs/algorithms.md.
 
-Usage: /usr/bin/python3 bench/domain_table.py domain_benchmark.csv > table.md
+Usage: /usr/bin/python3 bench/domain_table.py RUNS.csv [MORE.csv ...] > table.md
+
+Several CSVs (e.g. the main grid and a separate full-covariance CMA-ES run) are pooled, and the
+normalized clean max is recomputed over the pool: each run's best clean activation over the best
+clean activation any pooled run reached on the same unit (objective, instance, dimension).
 
 Tables: mean +- sem of the normalized clean max per algorithm x noise level (all units), the same
 per objective kind, the ratio best CMA-family / GA at each noise level beside Wang & Ponce's
@@ -51,16 +55,25 @@ def sort_key(name, order):
     return (order.index(name), name) if name in order else (len(order), name)
 
 
-def main(path):
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
+def main(paths):
+    rows = []
+    for path in paths:
+        with open(path, newline="") as f:
+            rows += list(csv.DictReader(f))
     if not rows:
-        sys.exit(f"{path}: no runs")
+        sys.exit(f"{', '.join(paths)}: no runs")
+    unit_best = defaultdict(float)
     for r in rows:
         r["noise"] = float(r["noise"])
-        r["normalized"] = float(r["normalized"])
+        r["best_clean"] = float(r["best_clean"])
         r["seconds"] = float(r["seconds"])
         r["best_norm"] = float(r["best_norm"])
+        r["unit"] = (r["objective"], r["instance"], r.get("dimension", ""))
+        if math.isfinite(r["best_clean"]):
+            unit_best[r["unit"]] = max(unit_best[r["unit"]], r["best_clean"])
+    for r in rows:
+        best = unit_best[r["unit"]]
+        r["normalized"] = r["best_clean"] / best if best > 0 else math.nan
 
     algorithms = sorted({r["algorithm"] for r in rows}, key=lambda a: sort_key(a, ORDER))
     noises = sorted({r["noise"] for r in rows})
@@ -125,6 +138,26 @@ def main(path):
             + " |")
     out.append("")
 
+    # Algorithms run on a subset of the grid (full-covariance CMA-ES): every algorithm on the
+    # same runs (unit, noise, seed), so that they can be compared.
+    for a in algorithms:
+        keys = {(r["unit"], r["noise"], r["seed"]) for r in rows if r["algorithm"] == a}
+        if sum(len(by[(a, nu)]) for nu in noises) == full_n * len(noises):
+            continue
+        same = defaultdict(list)
+        for r in rows:
+            if (r["unit"], r["noise"], r["seed"]) in keys:
+                same[r["algorithm"]].append(r["normalized"])
+        out.append(f"{a} ran on a subset ({len(keys)} runs: "
+                   f"{', '.join(sorted({f'{u[0]}/{u[1]}' for u, _, _ in keys}))}; "
+                   f"nu = {', '.join(sorted({f'{nu:g}' for _, nu, _ in keys}))}; "
+                   f"seeds {', '.join(sorted({s for _, _, s in keys}))}). Every algorithm on the "
+                   "same runs:\n")
+        out.append("| " + " | ".join(algorithms) + " |")
+        out.append("|" + "---|" * len(algorithms))
+        out.append("| " + " | ".join(cell(same[b]) for b in algorithms) + " |")
+        out.append("")
+
     out.append("Norm of the best clean code (median over runs) and seconds per run (mean; "
                "runs shared the cores):\n")
     out.append("| algorithm | median norm | seconds |")
@@ -135,6 +168,6 @@ def main(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(sys.argv[1:])
