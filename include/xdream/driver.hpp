@@ -161,9 +161,14 @@ class Optimizer {
     return stats;
   }
 
-  static void consider(Best& best, const Population& codes, Index i, double score, double clean,
-                       std::uint32_t generation) {
-    if (std::isnan(score) || (best.found() && !(score > best.score))) return;
+  enum class RankBy { score, clean_score };
+
+  // Keeps individual i if it beats `best` by the chosen key; stores both of its scores.
+  static void consider(Best& best, RankBy rank_by, const Population& codes, Index i, double score,
+                       double clean, std::uint32_t generation) {
+    const double key = rank_by == RankBy::score ? score : clean;
+    const double best_key = rank_by == RankBy::score ? best.score : best.clean_score;
+    if (std::isnan(key) || (best.found() && !(key > best_key))) return;
     best.code = codes.col(i);
     best.score = score;
     best.clean_score = clean;
@@ -176,13 +181,10 @@ class Optimizer {
     const bool has_clean = clean.size() == scores.size();
     for (Index i = 0; i < scores.size(); ++i) {
       const double c = has_clean ? clean[i] : not_a_score;
-      consider(best_, codes, i, scores[i], c, generation);
-      if (has_clean) consider(best_clean_, codes, i, c, c, generation);
+      consider(best_, RankBy::score, codes, i, scores[i], c, generation);
+      if (has_clean) consider(best_clean_, RankBy::clean_score, codes, i, scores[i], c, generation);
     }
-    if (has_clean) {
-      // best_clean is ranked by the clean score; keep the observed score beside it.
-      result.best_clean = best_clean_;
-    }
+    if (has_clean) result.best_clean = best_clean_;
     result.best = best_;
   }
 

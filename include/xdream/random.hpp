@@ -56,8 +56,12 @@ namespace detail {
 /// (exact to 2^-32; p = 1 always holds).
 struct Threshold32 {
   std::uint64_t value;  // in [0, 2^32]
+  // Saturates outside [0, 1] (and maps NaN to 0) so that a constructor may build it before it
+  // validates p without undefined behaviour.
   explicit Threshold32(double p) noexcept
-      : value(static_cast<std::uint64_t>(p * 4294967296.0 + 0.5)) {}
+      : value(p >= 1.0  ? std::uint64_t{1} << 32
+              : p > 0.0 ? static_cast<std::uint64_t>(p * 4294967296.0 + 0.5)
+                        : 0) {}
   bool hit(std::uint32_t u) const noexcept { return u < value; }
 };
 

@@ -24,9 +24,9 @@ inline bool gaussian_mutate(Eigen::Ref<Code> child, Threshold32 rate, float size
   float* x = child.data();
   bool changed = false;
   const auto add = [&](Index k) {
-    const float step = normal(rng);
-    x[k] += step;
-    changed |= step != 0.0f;
+    const float before = x[k];
+    x[k] += normal(rng);
+    changed |= x[k] != before;
   };
   Index i = 0;
   for (; i + 1 < n; i += 2) {
