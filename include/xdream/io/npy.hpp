@@ -77,8 +77,9 @@ inline std::string field(const std::string& dict, const std::string& key,
 
 /// Writes codes as a C-order float32 array of shape (N, D) (atomically).
 inline void save_npy(const std::filesystem::path& path, const Population& codes) {
-  const std::string shape =
-      "(" + std::to_string(codes.cols()) + ", " + std::to_string(codes.rows()) + ")";
+  std::string shape = "(";  // appended piece by piece: GCC 12 warns falsely on operator+ chains
+  shape.append(std::to_string(codes.cols())).append(", ");
+  shape.append(std::to_string(codes.rows())).append(")");
   detail::write_atomically(path, detail::npy_header("<f4", shape),
                            reinterpret_cast<const char*>(codes.data()),
                            static_cast<std::size_t>(codes.size()) * sizeof(float));
@@ -86,8 +87,9 @@ inline void save_npy(const std::filesystem::path& path, const Population& codes)
 
 /// Writes one code as a float32 array of shape (D,) (atomically).
 inline void save_npy(const std::filesystem::path& path, const Code& code) {
-  detail::write_atomically(path,
-                           detail::npy_header("<f4", "(" + std::to_string(code.size()) + ",)"),
+  std::string shape = "(";
+  shape.append(std::to_string(code.size())).append(",)");
+  detail::write_atomically(path, detail::npy_header("<f4", shape),
                            reinterpret_cast<const char*>(code.data()),
                            static_cast<std::size_t>(code.size()) * sizeof(float));
 }
