@@ -96,11 +96,12 @@ inline void rank_one_eigen_update(Eigen::VectorXd& d, Eigen::VectorXd& z, double
 
     // Secular equation f(lambda) = 1 + rho sum_j z_j^2 / (d_j - lambda) = 0: root i lies in
     // (d_i, d_i+1) (the last in (d_k-1, d_k-1 + rho |z|^2)). It is found as an offset tau from
-    // the nearer pole, by bisection to the last bit, so that every difference d_j - lambda_i is
-    // known to full relative accuracy (what the eigenvectors below need).
+    // the nearer pole, to the last bits, so that every difference d_j - lambda_i is known to full
+    // relative accuracy (what the eigenvectors below need).
     std::vector<Index> origin(static_cast<std::size_t>(k));
     Eigen::VectorXd offset(k);
-    Eigen::ArrayXd delta(k);
+    Eigen::ArrayXd delta(k), inverse(k);
+    constexpr double eps = std::numeric_limits<double>::epsilon();
     for (Index i = 0; i < k; ++i) {
       Index delta_origin = -1;
       const auto secular = [&](Index o, double tau) {
@@ -124,14 +125,27 @@ inline void rank_one_eigen_update(Eigen::VectorXd& d, Eigen::VectorXd& z, double
         hi = rho_z2.sum();
         for (int widen = 0; widen < 64 && secular(i, hi) < 0.0; ++widen) hi *= 2.0;  // rounding
       }
-      for (int step = 0; step < 2200; ++step) {
-        const double mid = lo + (hi - lo) / 2.0;
-        if (mid <= lo || mid >= hi) break;
-        (secular(o, mid) < 0.0 ? lo : hi) = mid;
+      // Newton's method kept inside the bracket (f increases between poles): a step that leaves
+      // the bracket is replaced by bisection. Stops when a step changes tau by a few ulps.
+      if (delta_origin != o) {
+        delta = dk.array() - dk[o];
+        delta_origin = o;
+      }
+      double tau = lo + (hi - lo) / 2.0;
+      for (int step = 0; step < 200; ++step) {
+        inverse = 1.0 / (delta - tau);
+        const double f = 1.0 + (rho_z2 * inverse).sum();
+        if (f == 0.0) break;
+        (f < 0.0 ? lo : hi) = tau;
+        double next = tau - f / (rho_z2 * inverse.square()).sum();
+        if (!(next > lo && next < hi)) next = lo + (hi - lo) / 2.0;
+        const bool converged = std::abs(next - tau) <= 4.0 * eps * std::abs(next);
+        tau = next;
+        if (converged || next <= lo || next >= hi) break;
       }
       origin[static_cast<std::size_t>(i)] = o;
-      offset[i] = lo + (hi - lo) / 2.0;
-      eigenvalues[i] = dk[o] + offset[i];
+      offset[i] = tau;
+      eigenvalues[i] = dk[o] + tau;
     }
     // lambda_i - d_j, accurately.
     const auto gap = [&](Index i, Index j) {
