@@ -128,9 +128,11 @@ class Genetic {
     valid_.clear();
     missing_.clear();
     for (Index i = 0; i < n; ++i) (std::isnan(scores[i]) ? missing_ : valid_).push_back(i);
-    // High to low; ties keep population order, so the result does not depend on the sort.
-    std::stable_sort(valid_.begin(), valid_.end(),
-                     [&](Index a, Index b) { return scores[a] > scores[b]; });
+    // High to low; ties keep population order (a total order: no allocation, unlike
+    // std::stable_sort, and the result does not depend on the sort algorithm).
+    std::sort(valid_.begin(), valid_.end(), [&](Index a, Index b) {
+      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+    });
     const auto n_valid = static_cast<Index>(valid_.size());
     const auto n_missing = static_cast<Index>(missing_.size());
 

@@ -8,6 +8,8 @@
 
 #include <boost/random/normal_distribution.hpp>
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <limits>
 
@@ -23,18 +25,20 @@ inline bool gaussian_mutate(Eigen::Ref<Code> child, Threshold32 rate, float size
   const Index n = child.size();
   float* x = child.data();
   bool changed = false;
-  const auto add = [&](Index k) {
-    const float before = x[k];
-    x[k] += normal(rng);
-    changed |= x[k] != before;
-  };
-  Index i = 0;
-  for (; i + 1 < n; i += 2) {
-    const std::uint64_t u = rng();
-    if (rate.hit(static_cast<std::uint32_t>(u >> 32))) add(i);
-    if (rate.hit(static_cast<std::uint32_t>(u))) add(i + 1);
+  // 64 genes per mask (bit j set: gene mutates); only the set bits are visited, so the random
+  // choices cost no branch mispredictions beyond one per 64 genes.
+  for (Index start = 0; start < n; start += 64) {
+    std::uint64_t mask = rate.mask64(rng);
+    const Index length = std::min<Index>(64, n - start);
+    if (length < 64) mask &= (std::uint64_t{1} << length) - 1;
+    while (mask != 0) {
+      float& gene = x[start + std::countr_zero(mask)];
+      const float before = gene;
+      gene += normal(rng);
+      changed |= gene != before;
+      mask &= mask - 1;
+    }
   }
-  if (i < n && rate.hit(static_cast<std::uint32_t>(rng() >> 32))) add(i);
   return changed;
 }
 
