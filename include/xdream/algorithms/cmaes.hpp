@@ -163,7 +163,7 @@ class CMAES {
         (1.0 - c_c_) * state_.path_c + h_sigma * std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) * y_w;
     const double delta_h_sigma = (1.0 - h_sigma) * c_c_ * (2.0 - c_c_);
 
-    // C <- decay C + c1 p_c p_c^T + c_mu sum_k w_k° y_k y_k^T, as one rank-(lambda + 1) product
+    // C <- decay C + c1 p_c p_c^T + c_mu sum_k w_k^o y_k y_k^T, as one rank-(lambda + 1) product
     // on the lower triangle. Negative weights are rescaled by n / |C^-1/2 y_k|^2 so that the
     // active update cannot make C indefinite (tutorial eq. 46).
     factors_.resize(n, lambda + 1);
