@@ -3,7 +3,8 @@
 // random-draw floor of that generation (see ga_generation.hpp).
 //
 // Run from a Release build (docs/benchmarks.md):
-//   build/bench/bench/genetic_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build/bench/bench/genetic_bench --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true
 
 #include "ga_generation.hpp"
 
@@ -40,11 +41,13 @@ xdream::Code random_code(Index code_size, std::uint64_t which) {
 }
 
 void code_size_ladder(benchmark::internal::Benchmark* b) {
+  xdream_bench::add_min_statistic(b);
   for (const std::int64_t code_size : xdream_bench::code_sizes) b->Arg(code_size);
   b->ArgName("code");
 }
 
 void generation_ladder(benchmark::internal::Benchmark* b) {
+  xdream_bench::add_min_statistic(b);
   b->ArgNames({"code", "pop"});
   for (const std::int64_t population : xdream_bench::population_sizes) {
     for (const std::int64_t code_size : xdream_bench::code_sizes) b->Args({code_size, population});
@@ -65,7 +68,7 @@ void BM_MakeStream(benchmark::State& state) {
   benchmark::DoNotOptimize(sink);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_MakeStream);
+BENCHMARK(BM_MakeStream)->Apply(xdream_bench::add_min_statistic);
 
 // Raw 64-bit draws of one engine. Items = draws.
 void BM_EngineDraw(benchmark::State& state) {
@@ -78,7 +81,7 @@ void BM_EngineDraw(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * draws);
 }
-BENCHMARK(BM_EngineDraw)->Arg(2048)->ArgName("draws");
+BENCHMARK(BM_EngineDraw)->Apply(xdream_bench::add_min_statistic)->Arg(2048)->ArgName("draws");
 
 // boost::random::normal_distribution<float> on the engine (ziggurat). Items = draws.
 void BM_NormalDraw(benchmark::State& state) {
@@ -92,7 +95,7 @@ void BM_NormalDraw(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * draws);
 }
-BENCHMARK(BM_NormalDraw)->Arg(2048)->ArgName("draws");
+BENCHMARK(BM_NormalDraw)->Apply(xdream_bench::add_min_statistic)->Arg(2048)->ArgName("draws");
 
 // --- Selection ----------------------------------------------------------------------------
 
@@ -119,8 +122,14 @@ void BM_Selection(benchmark::State& state) {
   report(state, 2 * population, xdream_bench::alloc_counter::now() - allocations_before);
   state.SetLabel("items = parents drawn");
 }
-#define XDREAM_SELECTION_BENCHMARK(Sel) \
-  BENCHMARK_TEMPLATE(BM_Selection, Sel)->ArgName("pop")->Arg(10)->Arg(20)->Arg(40)->Arg(100)
+#define XDREAM_SELECTION_BENCHMARK(Sel)        \
+  BENCHMARK_TEMPLATE(BM_Selection, Sel)        \
+      ->Apply(xdream_bench::add_min_statistic) \
+      ->ArgName("pop")                         \
+      ->Arg(10)                                \
+      ->Arg(20)                                \
+      ->Arg(40)                                \
+      ->Arg(100)
 XDREAM_SELECTION_BENCHMARK(xdream::BoltzmannSelection);
 XDREAM_SELECTION_BENCHMARK(xdream::TournamentSelection);
 XDREAM_SELECTION_BENCHMARK(xdream::TruncationSelection);

@@ -6,7 +6,8 @@
 // *Evaluation benchmarks, so that it can be subtracted.
 //
 // Run from a Release build (docs/benchmarks.md):
-//   build/bench/bench/peers_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build/bench/bench/peers_bench --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true
 // Built without a peer that CMake did not find.
 
 #include "ga_generation.hpp"
@@ -37,6 +38,7 @@ namespace {
 constexpr std::int64_t peer_code_size = 4096;
 
 void peer_ladder(benchmark::internal::Benchmark* b) {
+  xdream_bench::add_min_statistic(b);
   b->ArgNames({"code", "pop"});
   for (const std::int64_t population : xdream_bench::population_sizes) {
     b->Args({peer_code_size, population});
@@ -89,8 +91,8 @@ void run_pagmo_sga(benchmark::State& state, const pagmo::sga& sga) {
 // the bounds' width 10 (std 0.5 = XDream's mutation size). One generation per evolve call
 // (gen = 1), which includes evaluating the N new individuals and pagmo's elitist reinsertion.
 void BM_Peer_PagmoSga(benchmark::State& state) {
-  run_pagmo_sga(state,
-                pagmo::sga(1u, 0.5, 1.0, 0.5, 0.05, 2u, "binomial", "gaussian", "tournament", 2024u));
+  run_pagmo_sga(
+      state, pagmo::sga(1u, 0.5, 1.0, 0.5, 0.05, 2u, "binomial", "gaussian", "tournament", 2024u));
 }
 BENCHMARK(BM_Peer_PagmoSga)->Apply(peer_ladder);
 
@@ -190,8 +192,7 @@ BENCHMARK(BM_Peer_GAlibSimpleGA)->Apply(peer_ladder);
 // The same with GAlib's default probabilities (pCrossover 0.9, pMutation 0.01: about 41 of
 // 4096 genes mutated), for comparison with GAlib's out-of-the-box numbers.
 void BM_Peer_GAlibSimpleGADefaults(benchmark::State& state) {
-  GAlibSetup setup(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 0.9f,
-                   0.01f);
+  GAlibSetup setup(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 0.9f, 0.01f);
   run_galib(state, setup);
 }
 BENCHMARK(BM_Peer_GAlibSimpleGADefaults)->Apply(peer_ladder);

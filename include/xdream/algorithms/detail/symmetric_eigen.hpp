@@ -255,6 +255,8 @@ inline void tridiagonal_eigen(Eigen::VectorXd& d, const Eigen::VectorXd& e,
       half[static_cast<std::size_t>(i)] = 3;
     }
   }
+  q1 = Eigen::MatrixXd();  // copied into `vectors`: free them before the merge's own work space
+  q2 = Eigen::MatrixXd();
   rank_one_eigen_update(sorted_d, sorted_z, 2.0 * rho, vectors, half, m);
   d = sorted_d;
 }
