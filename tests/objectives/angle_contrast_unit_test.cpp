@@ -1,7 +1,13 @@
 // AngleContrastUnit: f(x) = A max(0, cos(x, w))^p g(|x|) depends only on the angle and the norm.
+#include <xdream/algorithms/sep_cmaes.hpp>
 #include <xdream/concepts.hpp>
+#include <xdream/generators/identity.hpp>
 #include <xdream/objectives/angle_contrast_unit.hpp>
+#include <xdream/objectives/multiplicative_noise.hpp>
 #include <xdream/objectives/naka_rushton.hpp>
+#include <xdream/objectives/network_unit.hpp>
+#include <xdream/objectives/subspace_unit.hpp>
+#include <xdream/optimizer.hpp>
 
 #include <boost/random/normal_distribution.hpp>
 
@@ -112,4 +118,22 @@ TEST_CASE("AngleContrastUnit rejects bad parameters at construction") {
   CHECK_THROWS_AS(AngleContrastUnit(8, 0, {.contrast_exponent = NAN}), std::invalid_argument);
   CHECK_THROWS_WITH_AS(AngleContrastUnit(8, 0, {.angle_exponent = 0.0}),
                        doctest::Contains("angle_exponent = 0"), std::invalid_argument);
+}
+
+TEST_CASE("The docs/algorithms.md Domain benchmark example compiles and runs at n 256") {
+  const Index n = 256;
+  // From docs/algorithms.md, with 4096 replaced by n and a shorter budget:
+  xdream::SubspaceUnit low_dimensional(n, /*seed=*/1, {.subspace_dimension = 16});
+  xdream::AngleContrastUnit tuned(n, /*seed=*/2, {.angle_exponent = 1.0});
+  xdream::NetworkUnit network(n, /*seed=*/3);
+  xdream::MultiplicativeNoise noisy(tuned, {.noise_level = 0.5, .seed = 7});
+  xdream::Optimizer opt(xdream::IdentityGenerator(n), noisy,
+                        xdream::SepCMAES(n, {.population_size = 40, .sigma = 3.0, .seed = 7}));
+  xdream::Result result = opt.run(xdream::budget::stimuli(800));
+  double normalized = result.best_clean.clean_score / tuned.supremum();
+  CHECK(normalized > 0.0);
+  CHECK(normalized < 1.0);
+  CHECK(result.stimuli == 800);
+  CHECK(low_dimensional.subspace_dimension() == 16);
+  CHECK(network.filters().cols() == 32);
 }
