@@ -118,9 +118,14 @@ int main(int argc, char** argv) try {
       return usage(argv[0]);
     }
   }
-  if (generations < 1) throw std::invalid_argument("--generations = 0; allowed: >= 1");
-  if (threads < 1 || threads > 256)
-    throw std::invalid_argument("--threads out of range; allowed: [1, 256]");
+  if (generations < 1 || generations > 1'000'000) {
+    throw std::invalid_argument("--generations = " + std::to_string(generations) +
+                                " is out of range; allowed: [1, 1000000]");
+  }
+  if (threads < 1 || threads > 256) {
+    throw std::invalid_argument("--threads = " + std::to_string(threads) +
+                                " is out of range; allowed: [1, 256]");
+  }
   std::filesystem::create_directories(out / "images");
 
   const GaborUnit unit;

@@ -176,3 +176,19 @@ TEST_CASE("Test objectives reject bad dimensions and parameters") {
                        std::invalid_argument);
 }
 }  // namespace
+
+TEST_CASE("objectives reject stimuli of the wrong dimension and non-finite centres") {
+  const xdream::Population wrong = xdream::Population::Zero(64, 3);
+  CHECK_THROWS_WITH_AS(xdream::Sphere(32).evaluate(wrong), doctest::Contains("dimension 32"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xdream::Rastrigin(32).evaluate(wrong), doctest::Contains("dimension 32"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xdream::UnitLike(32).evaluate(wrong), doctest::Contains("dimension 32"),
+                       std::invalid_argument);
+  CHECK_THROWS_AS(xdream::Sphere(4, std::nanf("")), std::invalid_argument);
+  CHECK_THROWS_AS(xdream::Rastrigin(4, INFINITY), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xdream::UnitLike(8, 0, -5.0), doctest::Contains("preferred_norm"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xdream::UnitLike(8, 0, 3.0, -3.0), doctest::Contains("norm_width"),
+                       std::invalid_argument);
+}

@@ -79,7 +79,7 @@ TEST_CASE("HeritabilityCrossover takes parent 1's gene with probability heritabi
     pooled /= static_cast<double>(n);
     const auto decisions = static_cast<std::uint64_t>(n) * trials;
     CHECK(std::abs(pooled - h) <= z * binomial_se(h, decisions));
-    // Decisions are independent: a pair of neighbours (decided by the two halves of one draw)
+    // Decisions are independent: a pair of neighbours (lanes of one 64-gene mask)
     // both come from parent 1 with probability h^2.
     double pairs = 0.0;
     for (double f : counts.pair_from_first) pairs += f;

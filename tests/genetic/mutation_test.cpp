@@ -80,7 +80,7 @@ TEST_CASE("GaussianMutation hits each gene with probability rate") {
     }
     const auto genes = static_cast<std::uint64_t>(n) * trials;
     CHECK(std::abs(static_cast<double>(hits) / genes - rate) <= z * binomial_se(rate, genes));
-    // Neighbours are decided by the two halves of one draw: they must still be independent.
+    // Neighbours are lanes of one 64-gene mask: they must still be independent.
     const auto pairs = static_cast<std::uint64_t>(n / 2) * trials;
     CHECK(std::abs(static_cast<double>(pair_hits) / pairs - rate * rate) <=
           z * binomial_se(rate * rate, pairs));

@@ -49,4 +49,13 @@ void require_at_least(std::string_view where, std::string_view parameter, T valu
   if (!(value >= lo)) invalid(where, parameter, to_text(value), ">= " + to_text(lo));
 }
 
+/// An objective's check of its input: one stimulus per column, `expected` rows each.
+inline void require_stimulus_rows(std::string_view where, long long rows, long long expected) {
+  if (rows != expected) {
+    throw std::invalid_argument(std::string(where) + ": stimuli have " + std::to_string(rows) +
+                                " rows; expected the objective's dimension " +
+                                std::to_string(expected));
+  }
+}
+
 }  // namespace xdream::detail

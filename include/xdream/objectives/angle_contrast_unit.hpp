@@ -55,6 +55,7 @@ class AngleContrastUnit {
   }
 
   Scores evaluate(const Population& x) const {
+    detail::require_stimulus_rows("xdream::AngleContrastUnit::evaluate", x.rows(), dimension());
     Scores out(x.cols());
     for (Index i = 0; i < x.cols(); ++i) {
       const Eigen::VectorXd xi = x.col(i).cast<double>();

@@ -63,6 +63,7 @@ class NetworkUnit {
   }
 
   Scores evaluate(const Population& x) const {
+    detail::require_stimulus_rows("xdream::NetworkUnit::evaluate", x.rows(), dimension());
     const Eigen::MatrixXd xd = x.cast<double>();
     const Eigen::MatrixXd hidden = filters_.transpose() * xd;  // h x N, w_j . x
     Scores out(x.cols());

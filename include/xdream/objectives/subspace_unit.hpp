@@ -83,6 +83,7 @@ class SubspaceUnit {
   }
 
   Scores evaluate(const Population& x) const {
+    detail::require_stimulus_rows("xdream::SubspaceUnit::evaluate", x.rows(), dimension());
     const Eigen::MatrixXd u = basis_.transpose() * x.cast<double>();
     Scores out(x.cols());
     for (Index i = 0; i < x.cols(); ++i) out[i] = response(u.col(i));

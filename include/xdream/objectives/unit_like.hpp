@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 
 namespace xdream {
 
@@ -23,15 +24,18 @@ namespace xdream {
 ///
 /// @param dimension code length; range [1, inf).
 /// @param seed draws w (stream (seed, 0, 0, user)).
-/// @param preferred_norm r0; default: sqrt(dimension), the typical norm of an N(0, I) code.
-/// @param norm_width s; default: r0 / 2; range (0, inf).
+/// @param preferred_norm r0; default (nullopt): sqrt(dimension), the typical norm of an
+///        N(0, I) code; range (0, inf).
+/// @param norm_width s; default (nullopt): r0 / 2; range (0, inf).
 class UnitLike {
  public:
-  explicit UnitLike(Index dimension, std::uint64_t seed = 0, double preferred_norm = -1.0,
-                    double norm_width = -1.0) {
+  explicit UnitLike(Index dimension, std::uint64_t seed = 0,
+                    std::optional<double> preferred_norm = std::nullopt,
+                    std::optional<double> norm_width = std::nullopt) {
     detail::require_at_least("xdream::UnitLike", "dimension", dimension, Index{1});
-    r0_ = preferred_norm < 0 ? std::sqrt(static_cast<double>(dimension)) : preferred_norm;
-    width_ = norm_width < 0 ? r0_ / 2.0 : norm_width;
+    r0_ = preferred_norm.value_or(std::sqrt(static_cast<double>(dimension)));
+    detail::require_positive("xdream::UnitLike", "preferred_norm", r0_);
+    width_ = norm_width.value_or(r0_ / 2.0);
     detail::require_positive("xdream::UnitLike", "preferred_norm", r0_);
     detail::require_positive("xdream::UnitLike", "norm_width", width_);
     Engine rng = make_stream(seed, 0, 0, Purpose::user);
@@ -42,6 +46,7 @@ class UnitLike {
   }
 
   Scores evaluate(const Population& x) const {
+    detail::require_stimulus_rows("xdream::UnitLike::evaluate", x.rows(), dimension());
     const Eigen::MatrixXd xd = x.cast<double>();
     const Eigen::VectorXd drive = (direction_.transpose() * xd).transpose();
     const Eigen::ArrayXd norms = xd.colwise().norm().transpose().array();

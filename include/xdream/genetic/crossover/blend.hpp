@@ -16,12 +16,12 @@ namespace xdream {
 /// [lo - alpha d, hi + alpha d], where lo, hi are the parents' genes and d = hi - lo. Unlike
 /// gene-swapping crossovers it creates new gene values between (and around) the parents'.
 ///
-/// @param alpha extension of the parents' interval on each side; default 0.5; range [0, inf).
+/// @param alpha extension of the parents' interval on each side; default 0.5; range [0, 1e3].
 class BlendCrossover {
  public:
   explicit BlendCrossover(double alpha = 0.5) : alpha_(alpha) {
-    detail::require_closed("xdream::BlendCrossover", "alpha", alpha, 0.0,
-                           std::numeric_limits<double>::max());
+    // Larger alphas spread each child over thousands of parent distances: codes diverge.
+    detail::require_closed("xdream::BlendCrossover", "alpha", alpha, 0.0, 1e3);
   }
 
   void cross(const Eigen::Ref<const Code>& parent1, const Eigen::Ref<const Code>& parent2,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace xdream {
 
@@ -31,6 +32,10 @@ class AnnealedMutation {
     detail::require_closed("xdream::AnnealedMutation", "rate", rate, 0.0, 1.0);
     detail::require_positive("xdream::AnnealedMutation", "initial_size", initial_size);
     detail::require_positive("xdream::AnnealedMutation", "final_size", final_size);
+    detail::require_closed("xdream::AnnealedMutation", "initial_size", initial_size, 0.0,
+                           static_cast<double>(std::numeric_limits<float>::max()));
+    detail::require_closed("xdream::AnnealedMutation", "final_size", final_size, 0.0,
+                           static_cast<double>(std::numeric_limits<float>::max()));
     detail::require_at_least("xdream::AnnealedMutation", "generations", generations, 1);
   }
 

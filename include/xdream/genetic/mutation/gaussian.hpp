@@ -16,8 +16,8 @@
 namespace xdream {
 
 namespace detail {
-/// Adds N(0, size^2) to each gene independently with probability `rate` (one 64-bit draw decides
-/// two genes); returns whether any gene changed.
+/// Adds N(0, size^2) to each gene independently with probability `rate` (masks of 64 genes,
+/// Threshold32::mask64); returns whether any gene changed.
 inline bool gaussian_mutate(Eigen::Ref<Code> child, Threshold32 rate, float size, Engine& rng) {
   // A step of size 0 changes nothing: no draws, and the child is not reported as mutated.
   if (size == 0.0f) return false;
