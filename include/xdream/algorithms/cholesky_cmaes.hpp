@@ -2,6 +2,7 @@
 /// @file
 /// Cholesky (rank-one) CMA-ES with deferred factor updates: Wang & Ponce's CholeskyCMAES.
 
+#include <xdream/algorithms/detail/chi_n.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/detail/check_scores.hpp>
@@ -150,7 +151,7 @@ class CholeskyCMAES {
     if (!(cs_ > 0.0 && cs_ <= 1.0)) detail::invalid(where, "cs", detail::to_text(cs_), "(0, 1]");
     if (!(cc_ > 0.0 && cc_ <= 1.0)) detail::invalid(where, "cc", detail::to_text(cc_), "(0, 1]");
     detail::require_positive(where, "damps", damps_);
-    chi_n_ = std::sqrt(dim) * (1.0 - 1.0 / (4.0 * dim) + 1.0 / (21.0 * dim * dim));
+    chi_n_ = detail::expected_normal_norm(dim);
 
     state_.mean = initial_mean.cast<double>();
     state_.path_sigma = Eigen::VectorXd::Zero(n);

@@ -2,6 +2,7 @@
 /// @file
 /// Full-covariance CMA-ES with lazy eigendecomposition.
 
+#include <xdream/algorithms/detail/chi_n.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/algorithms/detail/symmetric_eigen.hpp>
@@ -292,7 +293,7 @@ class CMAES {
     c_sigma_ = (mu_eff_ + 2.0) / (dim + mu_eff_ + 5.0);
     d_sigma_ = 1.0 + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0) + c_sigma_;
     c_c_ = (4.0 + mu_eff_ / dim) / (dim + 4.0 + 2.0 * mu_eff_ / dim);
-    chi_n_ = std::sqrt(dim) * (1.0 - 1.0 / (4.0 * dim) + 1.0 / (21.0 * dim * dim));
+    chi_n_ = detail::expected_normal_norm(dim);
     lazy_interval_ =
         std::max<Index>(1, static_cast<Index>(std::floor(1.0 / (10.0 * dim * (c1_ + c_mu_)))));
   }

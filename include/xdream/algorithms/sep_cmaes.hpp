@@ -2,6 +2,7 @@
 /// @file
 /// Separable (diagonal) CMA-ES.
 
+#include <xdream/algorithms/detail/chi_n.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/detail/check_scores.hpp>
@@ -85,7 +86,7 @@ class SepCMAES {
     c_sigma_ = (mu_eff_ + 2.0) / (dim + mu_eff_ + 3.0);
     d_sigma_ = 1.0 + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0) + c_sigma_;
     c_c_ = 4.0 / (dim + 4.0);
-    chi_n_ = std::sqrt(dim) * (1.0 - 1.0 / (4.0 * dim) + 1.0 / (21.0 * dim * dim));
+    chi_n_ = detail::expected_normal_norm(dim);
 
     state_.mean = initial_mean.cast<double>();
     state_.variances = Eigen::VectorXd::Ones(n);
