@@ -110,6 +110,37 @@ void write_grey_png(const std::filesystem::path& path, const float* pixels, int 
   save_png(path, width * scale, height * scale, 1, out);
 }
 
+void write_image_png(const std::filesystem::path& path, const float* chw, int channels, int height,
+                     int width, int scale) {
+  write_contact_sheet_png(path, chw, 1, channels, height, width, 1, scale, 0);
+}
+
+void write_contact_sheet_png(const std::filesystem::path& path, const float* images, int count,
+                             int channels, int height, int width, int columns, int scale,
+                             int gap) {
+  if (channels != 1 && channels != 3) throw std::invalid_argument("images need 1 or 3 channels");
+  columns = std::max(1, std::min(columns, count));
+  const int rows = (count + columns - 1) / columns;
+  const int cell_h = height * scale, cell_w = width * scale;
+  const int sheet_h = rows * cell_h + (rows - 1) * gap, sheet_w = columns * cell_w + (columns - 1) * gap;
+  std::vector<unsigned char> out(static_cast<std::size_t>(sheet_h) * sheet_w * channels, 255);
+  const std::size_t plane = static_cast<std::size_t>(height) * width;
+  for (int k = 0; k < count; ++k) {
+    const float* image = images + static_cast<std::size_t>(k) * channels * plane;
+    const int top = (k / columns) * (cell_h + gap), left = (k % columns) * (cell_w + gap);
+    for (int y = 0; y < cell_h; ++y)
+      for (int x = 0; x < cell_w; ++x)
+        for (int c = 0; c < channels; ++c) {
+          const float v = std::clamp(
+              image[c * plane + static_cast<std::size_t>(y / scale) * width + x / scale], 0.0f,
+              1.0f);
+          out[(static_cast<std::size_t>(top + y) * sheet_w + (left + x)) * channels + c] =
+              static_cast<unsigned char>(std::lround(v * 255.0f));
+        }
+  }
+  save_png(path, sheet_w, sheet_h, channels, out);
+}
+
 void write_plot_png(const std::filesystem::path& path, const std::vector<Series>& series,
                     const std::string& x_label, int width, int height) {
   Canvas canvas(width, height);

@@ -12,6 +12,17 @@ namespace xdream_examples {
 void write_grey_png(const std::filesystem::path& path, const float* pixels, int height, int width,
                     int scale = 1);
 
+/// Writes an image stored channel-major (C x H x W floats in [0, 1], C = 1 grey or 3 RGB, the
+/// layout of one image of a [N, C, H, W] tensor) as PNG, each pixel a `scale x scale` block.
+void write_image_png(const std::filesystem::path& path, const float* chw, int channels, int height,
+                     int width, int scale = 1);
+
+/// Writes `count` channel-major images stored one after the other as one PNG grid of `columns`
+/// columns, `gap` white pixels apart (a contact sheet).
+void write_contact_sheet_png(const std::filesystem::path& path, const float* images, int count,
+                             int channels, int height, int width, int columns, int scale = 1,
+                             int gap = 2);
+
 /// A line plot of one or more series against their index, as a PNG with axes and tick labels.
 struct Series {
   std::string name;

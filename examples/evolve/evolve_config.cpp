@@ -1,0 +1,198 @@
+#include "evolve_config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+namespace xdream_evolve {
+
+#define XDREAM_EVOLVE_FIELDS(X)                                                                  \
+  X(generator) X(network) X(code_size) X(tap) X(unit) X(y) X(x) X(resize_height) X(resize_width) \
+  X(mean) X(std) X(algorithm) X(population) X(ga_preset) X(mutation_rate) X(mutation_size)        \
+  X(selectivity) X(heritability) X(n_conserve) X(sigma) X(radius) X(learning_rate) X(init)        \
+  X(stimuli) X(generations) X(seed) X(noise) X(noise_level) X(noise_reps) X(reference)            \
+  X(reference_count) X(data_dir) X(brute_force_pool) X(device) X(threads) X(out)                  \
+  X(checkpoint_every)
+
+void to_json(nlohmann::json& json, const EvolveConfig& config) {
+  json = nlohmann::json::object();
+#define X(name) json[#name] = config.name;
+  XDREAM_EVOLVE_FIELDS(X)
+#undef X
+}
+
+void from_json(const nlohmann::json& json, EvolveConfig& config) {
+  // Every field must be there: a config.json from another version is refused, not half read.
+#define X(name) json.at(#name).get_to(config.name);
+  XDREAM_EVOLVE_FIELDS(X)
+#undef X
+}
+
+namespace {
+
+struct Preset {
+  std::int64_t population;
+  double rate, size, selectivity, heritability;
+  std::int64_t n_conserve;
+};
+
+// The paper's per-generator GA settings and Wang & Ponce's lab GA (design section 4).
+const std::map<std::string, Preset>& presets() {
+  static const std::map<std::string, Preset> table{
+      {"norm1", {15, 1.0, 1.5, 2.0, 0.5, 0}},   {"norm2", {10, 0.5, 0.7, 4.0, 0.5, 0}},
+      {"conv3", {12, 0.65, 0.75, 2.25, 0.5, 0}}, {"conv4", {10, 0.9, 0.75, 2.5, 0.5, 0}},
+      {"pool5", {10, 0.6, 1.0, 2.5, 0.75, 0}},  {"fc6", {20, 0.5, 0.5, 2.0, 0.5, 0}},
+      {"fc7", {45, 0.6, 0.3, 1.25, 0.5, 0}},    {"fc8", {20, 0.2, 0.6, 2.0, 0.5, 0}},
+      {"wang-ponce", {40, 0.25, 0.75, 0.5, 0.75, 10}}};
+  return table;
+}
+
+[[noreturn]] void bad(const std::string& option, const std::string& value,
+                      const std::string& expected) {
+  throw std::invalid_argument("option --" + option + " = " + value + ": expected " + expected);
+}
+
+}  // namespace
+
+const std::vector<std::string>& algorithm_names();
+
+std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocation,
+                                      const std::string& models_dir) {
+  EvolveConfig& c = invocation.config;
+  c.generator = models_dir + "/generator.pt";
+  c.network = models_dir + "/classifier.pt";
+
+  CLI::App app{
+      "xdream-evolve: evolves the images that drive one unit of a network hardest, through a "
+      "generative network (XDream). With no options: unit 0 of fc8 (the class 'T-shirt/top') of "
+      "the bundled Fashion-MNIST classifier, through the bundled generator, 10,000 stimuli.",
+      "xdream-evolve"};
+  app.set_config("--config", "", "Read options from a TOML or INI file (keys = option names)");
+  app.option_defaults()->always_capture_default();
+
+  const char* models = "Models (design section 8 contract)";
+  app.add_option("--generator", c.generator, "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")->group(models);
+  app.add_option("--network", c.network, "TorchScript network: images -> Tensor or Dict[str,Tensor] of taps (pre-ReLU)")->group(models);
+  app.add_option("--code-size", c.code_size, "Code length; 0 = the generator's code_size attribute")->group(models);
+  app.add_option("--tap", c.tap, "Layer: a key of the network's dict, 'output', or a submodule name (features.3)")->group(models);
+  app.add_option("--unit", c.unit, "Channel (or feature) of the tap")->group(models);
+  app.add_option("--y", c.y, "Row of a convolutional unit; -1 = centre")->group(models);
+  app.add_option("--x", c.x, "Column of a convolutional unit; -1 = centre")->group(models);
+  app.add_option("--resize-height", c.resize_height, "Resize images before the network (0 = no)")->group(models);
+  app.add_option("--resize-width", c.resize_width, "Resize images before the network (0 = no)")->group(models);
+  app.add_option("--mean", c.mean, "Per-channel mean to subtract before the network")->group(models);
+  app.add_option("--std", c.std, "Per-channel std to divide by before the network")->group(models);
+
+  const char* search = "Search";
+  app.add_option("--algorithm", c.algorithm, "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")->group(search);
+  app.add_option("--population", c.population, "Codes per generation; 0 = the algorithm's (or preset's) default")->group(search);
+  auto* preset = app.add_option("--ga-preset", c.ga_preset, "GA settings of the paper per generator: norm1 norm2 conv3 conv4 pool5 fc6 fc7 fc8, or wang-ponce")->group(search);
+  auto* rate = app.add_option("--mutation-rate", c.mutation_rate, "GA: probability that a gene mutates")->group(search);
+  auto* size = app.add_option("--mutation-size", c.mutation_size, "GA: std of a mutation")->group(search);
+  auto* selectivity = app.add_option("--selectivity", c.selectivity, "GA: kT = std(scores) / selectivity")->group(search);
+  auto* heritability = app.add_option("--heritability", c.heritability, "GA: share of genes from parent 1")->group(search);
+  auto* conserve = app.add_option("--n-conserve", c.n_conserve, "GA: best codes kept unchanged (and scored again)")->group(search);
+  app.add_option("--sigma", c.sigma, "CMA family: initial step size; 0 = default")->group(search);
+  app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius; 0 = default")->group(search);
+  app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate; 0 = default")->group(search);
+  app.add_option("--init", c.init, "'random' (N(0,1) codes) or a .npy file of initial codes (GA)")->group(search);
+
+  const char* budget = "Budget and randomness";
+  app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget);
+  app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget);
+  app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run)")->group(budget);
+
+  const char* noise = "Noise (design section 6)";
+  app.add_option("--noise", c.noise, "none | poisson | multiplicative")->group(noise);
+  app.add_option("--noise-level", c.noise_level, "poisson: expected spikes L of the reference max (default 20); multiplicative: nu (default 0.2)")->group(noise);
+  app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")->group(noise);
+
+  const char* reference = "Reference set and control";
+  app.add_option("--reference", c.reference, "fashion-mnist (test set) | none | .npy images [M,C,H,W] in [0,1]")->group(reference);
+  app.add_option("--reference-count", c.reference_count, "Images of the reference set used")->group(reference);
+  app.add_option("--data-dir", c.data_dir, "Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)")->group(reference);
+  app.add_option("--brute-force-pool", c.brute_force_pool, "Fashion-MNIST training images for the brute-force control (0 = none)")->group(reference);
+
+  const char* run = "Run";
+  auto* device = app.add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->group(run);
+  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads; 0 = every core")->group(run);
+  app.add_option("--out", c.out, "Run directory (must not exist, unless --force)")->group(run);
+  app.add_option("--checkpoint-every", c.checkpoint_every, "Generations between checkpoints")->group(run);
+  app.add_flag("--force", invocation.force, "Replace an existing run directory")->group(run);
+  app.add_option("--resume", invocation.resume, "Continue the interrupted run in this directory (its config.json has the settings)")->group(run);
+  auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only the result")->group(run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (!invocation.resume.empty()) {
+    // Everything else comes from the run's config.json; only where it runs may change.
+    const std::set<const CLI::Option*> allowed{device, threads, quiet,
+                                               app.get_option("--resume")};
+    for (const CLI::Option* option : app.get_options()) {
+      if (option->count() > 0 && allowed.count(option) == 0) {
+        throw std::invalid_argument("option " + option->get_name() +
+                                    " cannot be combined with --resume (the run's config.json "
+                                    "has its settings)");
+      }
+    }
+    return std::nullopt;
+  }
+
+  if (preset->count() > 0) {
+    const auto it = presets().find(c.ga_preset);
+    if (it == presets().end()) {
+      bad("ga-preset", c.ga_preset, "norm1, norm2, conv3, conv4, pool5, fc6, fc7, fc8 or wang-ponce");
+    }
+    const Preset& p = it->second;
+    if (app.get_option("--population")->count() == 0 && c.algorithm == "ga") c.population = p.population;
+    if (rate->count() == 0) c.mutation_rate = p.rate;
+    if (size->count() == 0) c.mutation_size = p.size;
+    if (selectivity->count() == 0) c.selectivity = p.selectivity;
+    if (heritability->count() == 0) c.heritability = p.heritability;
+    if (conserve->count() == 0) c.n_conserve = p.n_conserve;
+  }
+  if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::nullopt;
+}
+
+void check(const EvolveConfig& c) {
+  const auto& names = algorithm_names();
+  if (std::find(names.begin(), names.end(), c.algorithm) == names.end()) {
+    std::string list;
+    for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+    bad("algorithm", c.algorithm, "one of " + list);
+  }
+  if (c.code_size < 0) bad("code-size", std::to_string(c.code_size), ">= 0");
+  if (c.unit < 0) bad("unit", std::to_string(c.unit), ">= 0");
+  if (c.y < -1) bad("y", std::to_string(c.y), ">= 0, or -1 for the centre");
+  if (c.x < -1) bad("x", std::to_string(c.x), ">= 0, or -1 for the centre");
+  if (c.population < 0 || c.population == 1) bad("population", std::to_string(c.population), "0 (default) or >= 2");
+  if (c.stimuli == 0 && c.generations == 0) bad("stimuli", "0", ">= 1 (or give --generations)");
+  if (c.noise != "none" && c.noise != "poisson" && c.noise != "multiplicative") {
+    bad("noise", c.noise, "none, poisson or multiplicative");
+  }
+  if (!(c.noise_level >= 0.0)) bad("noise-level", std::to_string(c.noise_level), ">= 0 (0 = default)");
+  if (c.noise_reps < 1) bad("noise-reps", std::to_string(c.noise_reps), ">= 1");
+  if (c.noise == "poisson" && c.reference == "none") {
+    bad("noise", "poisson", "a reference set (it scales the spike rate); --reference none was given");
+  }
+  if (c.reference_count < 1) bad("reference-count", std::to_string(c.reference_count), ">= 1");
+  if (c.brute_force_pool < 0) bad("brute-force-pool", std::to_string(c.brute_force_pool), ">= 0");
+  if (c.threads < 1) bad("threads", std::to_string(c.threads), ">= 1 (0 = every core)");
+  if (c.checkpoint_every < 1) bad("checkpoint-every", std::to_string(c.checkpoint_every), ">= 1");
+  if (c.out.empty()) bad("out", "''", "a directory");
+  if (!(c.sigma >= 0.0)) bad("sigma", std::to_string(c.sigma), ">= 0 (0 = default)");
+  if (!(c.radius >= 0.0)) bad("radius", std::to_string(c.radius), ">= 0 (0 = default)");
+  if (!(c.learning_rate >= 0.0)) bad("learning-rate", std::to_string(c.learning_rate), ">= 0 (0 = default)");
+  if (c.init != "random" && c.algorithm != "ga") {
+    bad("init", c.init, "'random' for --algorithm " + c.algorithm + " (codes from a file start the GA only)");
+  }
+}
+
+}  // namespace xdream_evolve

@@ -1,0 +1,436 @@
+// xdream-evolve: the main program. Evolves the images that drive one unit of a TorchScript
+// network hardest, through a TorchScript generator, with any of the library's algorithms, and
+// leaves the run record of design section 10. See docs/evolve.md.
+
+#include "algorithm_choice.hpp"
+#include "control.hpp"
+#include "evolve_config.hpp"
+#include "fashion_mnist.hpp"
+#include "image_output.hpp"
+#include "run_record.hpp"
+#include "sha256.hpp"
+
+#include <xdream/any_algorithm.hpp>
+#include <xdream/driver.hpp>
+#include <xdream/io/checkpoint.hpp>
+#include <xdream/io/npy.hpp>
+#include <xdream/objectives/multiplicative_noise.hpp>
+#include <xdream/objectives/poisson_noise.hpp>
+#include <xdream/torch.hpp>
+#include <xdream/version.hpp>
+
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <unistd.h>
+
+#ifndef XDREAM_MODELS_DIR
+#define XDREAM_MODELS_DIR "models/fashion_mnist"
+#endif
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace xdream_evolve {
+namespace {
+
+/// The generator, keeping its last batch of images (the record shows the best one without a
+/// second forward pass).
+class RecordingGenerator {
+ public:
+  explicit RecordingGenerator(xdream::TorchGenerator& inner) : inner_(&inner) {}
+  xdream::Index code_size() const { return inner_->code_size(); }
+  torch::Tensor generate(const xdream::Population& codes) {
+    last_ = inner_->generate(codes);
+    return last_;
+  }
+  const torch::Tensor& last() const { return last_; }
+
+ private:
+  xdream::TorchGenerator* inner_;
+  torch::Tensor last_;
+};
+
+/// The unit's activations for images stored as [count, C, H, W] floats, in batches.
+std::vector<double> activations(xdream::TorchNetworkUnit& unit, const GreyImages& images) {
+  std::vector<double> out;
+  out.reserve(static_cast<std::size_t>(images.count));
+  constexpr std::int64_t batch = 1000;
+  for (std::int64_t start = 0; start < images.count; start += batch) {
+    const std::int64_t n = std::min(batch, images.count - start);
+    const torch::Tensor tensor = torch::from_blob(
+        const_cast<float*>(images.pixels.data()) + start * images.height * images.width,
+        {n, 1, images.height, images.width}, torch::kFloat32);
+    const xdream::Scores scores = unit.evaluate(tensor);
+    out.insert(out.end(), scores.data(), scores.data() + scores.size());
+  }
+  return out;
+}
+
+struct Reference {
+  bool known = false;
+  double max = std::nan("");
+  std::int64_t best_index = -1;
+  std::int64_t count = 0;
+  double brute_force = std::nan("");  // expected max of K random pool images
+  std::int64_t pool = 0;
+  std::vector<float> best_image;
+};
+
+GreyImages read_reference(const EvolveConfig& c, const std::string& split, std::int64_t count,
+                          const std::array<std::int64_t, 3>& shape) {
+  GreyImages images = read_idx_images(fashion_mnist_images(c.data_dir, split), count);
+  if (shape[0] != 1 || shape[1] != images.height || shape[2] != images.width) {
+    throw std::invalid_argument(
+        "option --reference: Fashion-MNIST images are 1x" + std::to_string(images.height) + "x" +
+        std::to_string(images.width) + " but the generator makes " + std::to_string(shape[0]) +
+        "x" + std::to_string(shape[1]) + "x" + std::to_string(shape[2]) +
+        " images; give --reference none for other models");
+  }
+  return images;
+}
+
+Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& unit,
+                            const std::array<std::int64_t, 3>& shape, std::uint64_t budget) {
+  Reference r;
+  if (c.reference == "none") return r;
+  if (c.reference != "fashion-mnist") {
+    throw std::invalid_argument("option --reference = " + c.reference +
+                                ": expected fashion-mnist or none");
+  }
+  const GreyImages test = read_reference(c, "t10k", c.reference_count, shape);
+  const std::vector<double> scores = activations(unit, test);
+  r.known = true;
+  r.count = test.count;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (r.best_index < 0 || scores[i] > r.max) r.max = scores[i], r.best_index = static_cast<std::int64_t>(i);
+  }
+  const auto plane = test.height * test.width;
+  r.best_image.assign(test.pixels.begin() + r.best_index * plane,
+                      test.pixels.begin() + (r.best_index + 1) * plane);
+  if (c.brute_force_pool > 0) {
+    const GreyImages train = read_reference(c, "train", c.brute_force_pool, shape);
+    r.pool = train.count;
+    r.brute_force = expected_max_of_sample(activations(unit, train),
+                                           static_cast<std::int64_t>(budget));
+  }
+  return r;
+}
+
+/// What the checkpoint keeps besides the optimizer and the algorithm.
+struct Progress {
+  std::vector<xdream::GenerationStats> history;
+  xdream::Population last_codes;  // the last evaluated population
+  std::uint64_t noise_evaluations = 0;
+  double seconds = 0.0;
+  auto tie() { return std::tie(history, last_codes, noise_evaluations, seconds); }
+  auto tie() const { return std::tie(history, last_codes, noise_evaluations, seconds); }
+};
+
+std::string version_text() {
+  return std::string(XDREAM_VERSION_STRING);
+}
+
+class Printer {
+ public:
+  explicit Printer(bool quiet) : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) != 0) {}
+  void progress(const xdream::GenerationStats& s, std::uint64_t budget, bool generations_budget,
+                std::uint32_t total_generations) {
+    if (quiet_) return;
+    const double done = generations_budget
+                            ? static_cast<double>(s.generation + 1) / static_cast<double>(budget)
+                            : static_cast<double>(s.stimuli) / static_cast<double>(budget);
+    char line[200];
+    std::snprintf(line, sizeof line, "generation %4u  stimuli %6llu  best %10.4g  mean %10.4g%s",
+                  s.generation, static_cast<unsigned long long>(s.stimuli), s.best, s.mean,
+                  std::isnan(s.best_clean) ? "" : "  (clean best ");
+    std::string text = line;
+    if (!std::isnan(s.best_clean)) {
+      std::snprintf(line, sizeof line, "%.4g)", s.best_clean);
+      text += line;
+    }
+    if (terminal_) {
+      std::fprintf(stderr, "\r%3.0f%% %s\x1b[K", 100.0 * done, text.c_str());
+      std::fflush(stderr);
+      return;
+    }
+    const std::uint32_t every = std::max<std::uint32_t>(1, total_generations / 20);
+    if (s.generation % every == 0 || done >= 1.0) std::printf("%s\n", text.c_str());
+  }
+  void finish_line() {
+    if (terminal_ && !quiet_) std::fprintf(stderr, "\n");
+  }
+  bool quiet() const { return quiet_; }
+
+ private:
+  bool quiet_, terminal_;
+};
+
+template <class Objective>
+int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& dir,
+           bool resuming, xdream::TorchGenerator& generator, Objective objective,
+           xdream::AnyAlgorithm algorithm, const Reference& reference, json record) {
+  Printer printer(invocation.quiet);
+  RecordingGenerator recording(generator);
+  xdream::Optimizer<RecordingGenerator, Objective, xdream::AnyAlgorithm> optimizer(
+      recording, std::move(objective), std::move(algorithm));
+  Progress progress;
+  const fs::path checkpoint = dir / "checkpoint.bin";
+  if (resuming && fs::exists(checkpoint)) {
+    xdream::io::load_checkpoint(checkpoint, optimizer, progress);
+    if constexpr (requires { optimizer.objective().set_evaluations(0); }) {
+      optimizer.objective().set_evaluations(progress.noise_evaluations);
+    }
+  }
+  const bool generations_budget = c.generations > 0;
+  const std::uint64_t budget = generations_budget ? c.generations : c.stimuli;
+  const auto population = static_cast<std::uint64_t>(optimizer.algorithm().population_size());
+  const auto total_generations = static_cast<std::uint32_t>(
+      generations_budget ? budget : budget / std::max<std::uint64_t>(1, population));
+  const auto started = std::chrono::steady_clock::now();
+  const double seconds_before = progress.seconds;
+  const auto remaining = [&] {
+    const std::uint64_t used = generations_budget ? progress.history.size()
+                                                  : (progress.history.empty() ? 0 : progress.history.back().stimuli);
+    return generations_budget ? used < budget : used + population <= budget;
+  };
+  const auto [channels, height, width] = generator.image_shape();
+  const std::int64_t plane = channels * height * width;
+  while (remaining()) {
+    xdream::Scores clean;
+    struct Capture {
+      Progress* progress;
+      xdream::Scores* clean;
+      void on_generation(const xdream::GenerationReport& report) {
+        progress->last_codes = report.codes;
+        *clean = report.clean_scores.size() > 0 ? report.clean_scores : report.scores;
+      }
+    } capture{&progress, &clean};
+    xdream::Result result = optimizer.run(xdream::budget::generations(1), capture);
+    xdream::GenerationStats stats = result.history.front();
+    stats.seconds = seconds_before +
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (std::isnan(stats.best_clean)) stats.best_clean = stats.best;
+    progress.history.push_back(stats);
+    const torch::Tensor images = optimizer.generator().last().to(torch::kCPU).contiguous();
+    // The best image of this generation (by clean score).
+    xdream::Index best = 0;
+    for (xdream::Index i = 0; i < clean.size(); ++i) {
+      if (!std::isnan(clean[i]) && (std::isnan(clean[best]) || clean[i] > clean[best])) best = i;
+    }
+    xdream_examples::write_image_png(generation_image(dir, stats.generation),
+                                     images.data_ptr<float>() + best * plane,
+                                     static_cast<int>(channels), static_cast<int>(height),
+                                     static_cast<int>(width), height < 64 ? 4 : 1);
+    if constexpr (requires { optimizer.objective().evaluations(); }) {
+      progress.noise_evaluations = optimizer.objective().evaluations();
+    }
+    progress.seconds = stats.seconds;
+    if (progress.history.size() % static_cast<std::size_t>(c.checkpoint_every) == 0 || !remaining()) {
+      write_text_atomically(dir / "scores.csv", scores_csv(progress.history));
+      xdream::io::save_checkpoint(checkpoint, optimizer, progress);
+    }
+    printer.progress(stats, budget, generations_budget, total_generations);
+  }
+  printer.finish_line();
+
+  // The final population (the last one evaluated), the best code and the pictures.
+  const xdream::OptimizerState state = optimizer.state();
+  const xdream::Best& best = state.best_clean.found() ? state.best_clean : state.best;
+  const xdream::Population& last_codes = progress.last_codes;
+  const torch::Tensor last_images = generator.generate(last_codes).to(torch::kCPU).contiguous();
+  xdream::io::save_npy(dir / "codes.npy", last_codes);
+  xdream::io::save_npy(dir / "best_code.npy", xdream::Code(best.code));
+  xdream_examples::write_contact_sheet_png(
+      dir / "contact_sheet.png", last_images.data_ptr<float>(),
+      static_cast<int>(last_images.size(0)), static_cast<int>(channels), static_cast<int>(height),
+      static_cast<int>(width), static_cast<int>(std::ceil(std::sqrt(last_images.size(0)))),
+      height < 64 ? 3 : 1);
+  write_score_plot(dir / "scores.png", progress.history);
+  write_text_atomically(dir / "scores.csv", scores_csv(progress.history));
+  {
+    xdream::Population one(best.code.size(), 1);
+    one.col(0) = best.code;
+    const torch::Tensor image = generator.generate(one).to(torch::kCPU).contiguous();
+    xdream_examples::write_image_png(dir / "best.png", image.data_ptr<float>(),
+                                     static_cast<int>(channels), static_cast<int>(height),
+                                     static_cast<int>(width), height < 64 ? 4 : 1);
+  }
+
+  const xdream::GenerationStats& final_generation = progress.history.back();
+  json summary;
+  summary["generations"] = progress.history.size();
+  summary["stimuli"] = final_generation.stimuli;
+  summary["final_best_clean"] = final_generation.best_clean;
+  summary["best_clean_ever"] = best.clean_score;
+  summary["best_score_ever"] = best.score;
+  summary["seconds"] = progress.seconds;
+  if (reference.known) {
+    summary["reference_max"] = reference.max;
+    summary["reference_count"] = reference.count;
+    summary["reference_best_index"] = reference.best_index;
+    summary["relative_activation"] = final_generation.best_clean / reference.max;
+    if (reference.pool > 0) {
+      summary["brute_force_expected_max"] = reference.brute_force;
+      summary["brute_force_relative"] = reference.brute_force / reference.max;
+      summary["brute_force_pool"] = reference.pool;
+    }
+    xdream_examples::write_image_png(dir / "reference_best.png", reference.best_image.data(), 1,
+                                     static_cast<int>(height), static_cast<int>(width), 4);
+  }
+  write_text_atomically(dir / "summary.json", summary.dump(2) + "\n");
+  write_text_atomically(dir / "DONE", "");
+
+  std::printf("xdream-evolve: %s, unit %s[%lld], %zu generations, %llu stimuli, %.1f s\n",
+              c.algorithm.c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
+              progress.history.size(), static_cast<unsigned long long>(final_generation.stimuli),
+              progress.seconds);
+  std::printf("  final generation's best activation (clean): %.6g\n", final_generation.best_clean);
+  if (reference.known) {
+    std::printf("  best of %lld reference images (Fashion-MNIST test #%lld): %.6g\n",
+                static_cast<long long>(reference.count),
+                static_cast<long long>(reference.best_index), reference.max);
+    std::printf("  relative activation: %.3f\n", final_generation.best_clean / reference.max);
+    if (reference.pool > 0) {
+      std::printf("  brute-force control (expected best of %llu random training images): %.3f\n",
+                  static_cast<unsigned long long>(final_generation.stimuli),
+                  reference.brute_force / reference.max);
+    }
+  }
+  std::printf("  record: %s\n", dir.string().c_str());
+  (void)record;
+  return 0;
+}
+
+int run_program(int argc, char** argv) {
+  Invocation invocation;
+  if (auto code = parse_command_line(argc, argv, invocation, XDREAM_MODELS_DIR)) return *code;
+  EvolveConfig c = invocation.config;
+  fs::path dir = c.out;
+  const bool resuming = !invocation.resume.empty();
+  if (resuming) {
+    dir = invocation.resume;
+    const fs::path config_file = dir / "config.json";
+    if (!fs::exists(config_file)) {
+      throw std::runtime_error("option --resume: '" + dir.string() +
+                               "' has no config.json (not a run directory of xdream-evolve)");
+    }
+    json recorded;
+    try {
+      std::ifstream(config_file) >> recorded;
+      recorded.at("settings").get_to(c);
+    } catch (const json::exception& e) {
+      throw std::runtime_error("option --resume: '" + config_file.string() +
+                               "' cannot be read (" + e.what() + ")");
+    }
+    // Only where it runs may change (the results are bit-identical with the same device and
+    // thread count).
+    const EvolveConfig& given = invocation.config;
+    if (given.device != "auto") c.device = given.device;
+    if (given.threads != 0) c.threads = given.threads;
+    if (fs::exists(dir / "DONE")) {
+      std::printf("xdream-evolve: the run in %s is complete (summary.json)\n", dir.string().c_str());
+      return 0;
+    }
+  } else {
+    check(c);
+    check_new_run_directory(dir, invocation.force);
+  }
+  check(c);
+
+  xdream::set_torch_threads(c.threads);
+  xdream::TorchGenerator generator(c.generator, {.code_size = c.code_size, .device = c.device});
+  xdream::TorchNetworkOptions network_options{.device = c.device,
+                                              .resize_height = c.resize_height,
+                                              .resize_width = c.resize_width,
+                                              .mean = c.mean,
+                                              .std = c.std};
+  xdream::TorchNetwork network(c.network, generator.image_shape(), network_options);
+  xdream::TorchNetworkUnit unit(std::move(network), {.tap = c.tap, .channel = c.unit, .y = c.y, .x = c.x});
+  std::optional<xdream::Population> initial;
+  if (c.init != "random") initial = xdream::io::load_npy(c.init);
+  xdream::AnyAlgorithm algorithm =
+      make_algorithm(c, generator.code_size(), initial ? &*initial : nullptr);
+  const std::uint64_t budget_stimuli =
+      c.generations > 0 ? c.generations * static_cast<std::uint64_t>(algorithm.population_size())
+                        : c.stimuli;
+  const Reference reference = measure_reference(c, unit, generator.image_shape(), budget_stimuli);
+
+  json record;
+  record["settings"] = c;
+  record["program"] = "xdream-evolve";
+  record["versions"] = json{{"xdream", version_text()},
+                             {"libtorch", TORCH_VERSION},
+                             {"compiler", __VERSION__}};
+  record["models"] = {{"generator", {{"file", c.generator}, {"sha256", sha256_file(c.generator)}}},
+                      {"network", {{"file", c.network}, {"sha256", sha256_file(c.network)}}}};
+  record["unit"] = {{"tap", unit.unit().tap}, {"channel", unit.unit().channel}};
+  if (unit.convolutional()) record["unit"]["y"] = unit.unit().y, record["unit"]["x"] = unit.unit().x;
+  record["code_size"] = generator.code_size();
+  record["image_shape"] = generator.image_shape();
+  record["seeds"] = {{"algorithm", c.seed}, {"noise", c.seed + 1}};
+
+  if (resuming) {
+    std::ifstream in(dir / "config.json");
+    json recorded;
+    in >> recorded;
+    if (recorded.at("models") != record["models"]) {
+      throw std::runtime_error("option --resume: the model files changed since the run started "
+                               "(their sha256 differ from config.json)");
+    }
+  } else {
+    create_run_directory(dir, invocation.force);
+    write_text_atomically(dir / "config.json", record.dump(2) + "\n");
+  }
+  if (!invocation.quiet) {
+    std::printf("xdream-evolve: %s on unit %s[%lld] of %s, through %s (code %lld -> %lldx%lldx%lld), %s%s\n",
+                c.algorithm.c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
+                c.network.c_str(), c.generator.c_str(), static_cast<long long>(generator.code_size()),
+                static_cast<long long>(generator.image_shape()[0]),
+                static_cast<long long>(generator.image_shape()[1]),
+                static_cast<long long>(generator.image_shape()[2]),
+                resuming ? "resuming " : "", dir.string().c_str());
+  }
+
+  const std::uint64_t noise_seed = c.seed + 1;
+  if (c.noise == "poisson") {
+    xdream::PoissonNoise<xdream::TorchNetworkUnit> noisy(
+        std::move(unit), {.expected_spikes = c.noise_level > 0 ? c.noise_level : 20.0,
+                          .reference_max = reference.max,
+                          .reps = c.noise_reps,
+                          .seed = noise_seed});
+    return evolve(invocation, c, dir, resuming, generator, std::move(noisy), std::move(algorithm),
+                  reference, record);
+  }
+  if (c.noise == "multiplicative") {
+    xdream::MultiplicativeNoise<xdream::TorchNetworkUnit> noisy(
+        std::move(unit), {.noise_level = c.noise_level > 0 ? c.noise_level : 0.2, .seed = noise_seed});
+    return evolve(invocation, c, dir, resuming, generator, std::move(noisy), std::move(algorithm),
+                  reference, record);
+  }
+  return evolve(invocation, c, dir, resuming, generator, std::move(unit), std::move(algorithm),
+                reference, record);
+}
+
+}  // namespace
+}  // namespace xdream_evolve
+
+int main(int argc, char** argv) {
+  try {
+    return xdream_evolve::run_program(argc, argv);
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    if (const auto end = message.find('\n'); end != std::string::npos) message.resize(end);
+    std::fprintf(stderr, "xdream-evolve: error: %s\n", message.c_str());
+    return 1;
+  }
+}

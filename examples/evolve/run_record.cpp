@@ -1,0 +1,113 @@
+#include "run_record.hpp"
+
+#include "image_output.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace xdream_evolve {
+
+void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path temporary = path;
+  temporary += ".tmp";
+  {
+    std::FILE* out = std::fopen(temporary.c_str(), "wb");
+    if (out == nullptr) throw std::runtime_error("cannot write '" + temporary.string() + "'");
+    const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size() &&
+                         std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
+    std::fclose(out);
+    if (!written) throw std::runtime_error("cannot write '" + temporary.string() + "'");
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+void check_new_run_directory(const std::filesystem::path& dir, bool force) {
+  std::error_code error;
+  if (std::filesystem::exists(dir, error)) {
+    if (!force) {
+      throw std::runtime_error("option --out: '" + dir.string() +
+                               "' already exists; give --resume " + dir.string() +
+                               " to continue it or --force to replace it");
+    }
+    if (!std::filesystem::is_directory(dir, error)) {
+      throw std::runtime_error("option --out: '" + dir.string() + "' is not a directory");
+    }
+    if (!std::filesystem::exists(dir / "config.json", error) &&
+        !std::filesystem::is_empty(dir, error)) {
+      throw std::runtime_error("option --force: '" + dir.string() +
+                               "' is not a run directory (no config.json) and not empty; "
+                               "refusing to replace it");
+    }
+    return;
+  }
+  // The nearest existing ancestor must let us create the directory.
+  std::filesystem::path parent = std::filesystem::absolute(dir, error).parent_path();
+  while (!parent.empty() && !std::filesystem::exists(parent, error)) {
+    if (parent == parent.parent_path()) break;
+    parent = parent.parent_path();
+  }
+  if (!std::filesystem::is_directory(parent, error) || ::access(parent.c_str(), W_OK | X_OK) != 0) {
+    throw std::runtime_error("option --out: cannot create '" + dir.string() + "': '" +
+                             parent.string() + "' is not a writable directory");
+  }
+}
+
+void create_run_directory(const std::filesystem::path& dir, bool force) {
+  std::error_code error;
+  if (force && std::filesystem::exists(dir, error)) std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "images", error);
+  if (error) {
+    throw std::runtime_error("option --out: cannot create '" + dir.string() + "' (" +
+                             error.message() + ")");
+  }
+}
+
+namespace {
+std::string number(double value) {
+  if (std::isnan(value)) return "";
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
+}
+}  // namespace
+
+std::string scores_csv(const std::vector<xdream::GenerationStats>& history) {
+  std::string out = "generation,stimuli,best,mean,std,best_clean,missing,seconds\n";
+  for (const auto& row : history) {
+    out += std::to_string(row.generation) + ',' + std::to_string(row.stimuli) + ',' +
+           number(row.best) + ',' + number(row.mean) + ',' + number(row.std_dev) + ',' +
+           number(row.best_clean) + ',' + std::to_string(row.missing) + ',' +
+           number(row.seconds) + '\n';
+  }
+  return out;
+}
+
+void write_score_plot(const std::filesystem::path& file,
+                      const std::vector<xdream::GenerationStats>& history) {
+  xdream_examples::Series best{"best", {}, {200, 40, 40}}, mean{"mean", {}, {60, 60, 200}},
+      clean{"clean best", {}, {30, 150, 60}};
+  bool has_clean = false;
+  for (const auto& row : history) {
+    best.values.push_back(row.best);
+    mean.values.push_back(row.mean);
+    clean.values.push_back(row.best_clean);
+    has_clean = has_clean || !std::isnan(row.best_clean);
+  }
+  std::vector<xdream_examples::Series> series{best, mean};
+  if (has_clean) series.push_back(clean);
+  xdream_examples::write_plot_png(file, series, "generation");
+}
+
+std::filesystem::path generation_image(const std::filesystem::path& dir, std::uint32_t generation) {
+  char name[32];
+  std::snprintf(name, sizeof name, "gen%04u.png", generation);
+  return dir / "images" / name;
+}
+
+}  // namespace xdream_evolve
