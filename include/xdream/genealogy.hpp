@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <tuple>
 
 namespace xdream {
 
@@ -15,6 +16,9 @@ struct IndividualId {
   std::uint32_t serial = 0;
 
   friend bool operator==(const IndividualId&, const IndividualId&) = default;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(generation, serial); }
+  auto tie() const { return std::tie(generation, serial); }
 
   std::string to_string() const {
     char text[32];
@@ -39,6 +43,9 @@ struct Lineage {
   IndividualId parent1;
   IndividualId parent2;
   bool mutated = false;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(id, origin, parent1, parent2, mutated); }
+  auto tie() const { return std::tie(id, origin, parent1, parent2, mutated); }
 
   /// XDream's genealogy string: the id for initial, conserved and carried individuals;
   /// `parent1+parent2[+mut]` for a child (e.g. `gen002_000041+gen002_000047+mut`).

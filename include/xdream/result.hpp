@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 namespace xdream {
@@ -22,6 +23,13 @@ struct GenerationStats {
   double best_clean = not_a_score;  ///< max clean score, when the objective reports one
   Index missing = 0;                ///< NaN scores ("no response")
   double seconds = 0.0;             ///< wall time since the run started
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() {
+    return std::tie(generation, stimuli, best, mean, std_dev, best_clean, missing, seconds);
+  }
+  auto tie() const {
+    return std::tie(generation, stimuli, best, mean, std_dev, best_clean, missing, seconds);
+  }
 };
 
 /// The best individual found so far by one criterion.
@@ -31,6 +39,9 @@ struct Best {
   double clean_score = not_a_score;  ///< its clean score, when the objective reports one
   std::uint32_t generation = 0;
   Index index = 0;  ///< column in that generation's population
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(code, score, clean_score, generation, index); }
+  auto tie() const { return std::tie(code, score, clean_score, generation, index); }
   bool found() const noexcept { return code.size() > 0; }
 };
 

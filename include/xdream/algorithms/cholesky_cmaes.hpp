@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct CholeskyFactor {
   double scale = 1.0;
   Eigen::MatrixXd u, v;
   Eigen::MatrixXd dense;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(scale, u, v, dense); }
+  auto tie() const { return std::tie(scale, u, v, dense); }
 
   bool is_dense() const noexcept { return dense.size() != 0; }
   /// Number of rank-one terms in the low-rank form (0 when dense).
@@ -75,6 +79,13 @@ struct CholeskyCMAESState {
   std::uint64_t generation = 0;
   /// A with C = A A^T, and A^{-1}.
   CholeskyFactor factor, inverse_factor;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() {
+    return std::tie(mean, path_sigma, path_c, sigma, generation, factor, inverse_factor);
+  }
+  auto tie() const {
+    return std::tie(mean, path_sigma, path_c, sigma, generation, factor, inverse_factor);
+  }
 };
 
 /// The Cholesky CMA-ES of Wang & Ponce (GECCO 2022, "CholeskyCMAES"): a (mu/mu_w, lambda)

@@ -16,6 +16,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,15 @@ struct CMAESState {
   /// D: square roots of the matching eigenvalues (all > 0).
   Eigen::VectorXd sqrt_eigenvalues;
   std::uint64_t decomposition_generation = 0;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() {
+    return std::tie(mean, covariance, path_sigma, path_c, sigma, generation, eigenvectors,
+                    sqrt_eigenvalues, decomposition_generation);
+  }
+  auto tie() const {
+    return std::tie(mean, covariance, path_sigma, path_c, sigma, generation, eigenvectors,
+                    sqrt_eigenvalues, decomposition_generation);
+  }
 };
 
 /// CMA-ES with a full covariance matrix (Hansen, "The CMA Evolution Strategy: A Tutorial",

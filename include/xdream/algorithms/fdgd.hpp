@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace xdream {
@@ -31,6 +32,9 @@ struct FDGDOptions {
 struct FDGDState {
   Eigen::VectorXd centre;
   std::uint64_t generation = 0;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(centre, generation); }
+  auto tie() const { return std::tie(centre, generation); }
 };
 
 /// Finite-difference gradient ascent (FDGD), the gradient-estimation baseline of XDream

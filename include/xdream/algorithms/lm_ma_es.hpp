@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct LMMAESState {
   Eigen::MatrixXd directions;
   double sigma = 1.0;
   std::uint64_t generation = 0;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(mean, path_sigma, directions, sigma, generation); }
+  auto tie() const { return std::tie(mean, path_sigma, directions, sigma, generation); }
 };
 
 /// LM-MA-ES (Loshchilov, Glasmachers & Beyer, "Large scale black-box optimization by

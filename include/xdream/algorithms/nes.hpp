@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace xdream {
@@ -39,6 +40,9 @@ struct NESState {
   Eigen::VectorXd centre;
   double radius = 1.25;
   std::uint64_t generation = 0;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(centre, radius, generation); }
+  auto tie() const { return std::tie(centre, radius, generation); }
 };
 
 /// Natural evolution strategies with antithetic sampling (Ilyas et al., ICML 2018), the NES

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct SepCMAESState {
   Eigen::VectorXd mean, variances, path_sigma, path_c;
   double sigma = 1.0;
   std::uint64_t generation = 0;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(mean, variances, path_sigma, path_c, sigma, generation); }
+  auto tie() const { return std::tie(mean, variances, path_sigma, path_c, sigma, generation); }
 };
 
 /// sep-CMA-ES (Ros & Hansen, PPSN 2008): CMA-ES with a diagonal covariance, O(n) per sample, the

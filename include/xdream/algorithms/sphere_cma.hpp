@@ -18,6 +18,7 @@
 #include <numbers>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,9 @@ struct SphereCMAState {
   std::uint64_t generation = 0;
   /// Generation 0 is spread uniformly over the sphere (no initial centre was given).
   bool uniform_start = false;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(centre, generation, uniform_start); }
+  auto tie() const { return std::tie(centre, generation, uniform_start); }
 };
 
 /// Wang & Ponce's SphereCMA (GECCO 2022; `ZOHA_Sphere_lr_euclid` in their code): an evolution

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct GeneticState {
   std::vector<Lineage> lineage;
   std::uint32_t generation = 0;
   std::uint32_t next_serial = 0;
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(population, lineage, generation, next_serial); }
+  auto tie() const { return std::tie(population, lineage, generation, next_serial); }
 };
 
 /// XDream's genetic algorithm (Xiao & Kreiman, PLOS Comput Biol 2020; Ponce et al., Cell 2019),
