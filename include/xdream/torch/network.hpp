@@ -31,7 +31,7 @@ struct TorchNetworkOptions {
   std::int64_t resize_height = 0, resize_width = 0;
   /// Per-channel normalization (x - mean[c]) / std[c] after the resize; empty (default) = none;
   /// otherwise one value per image channel, std > 0.
-  std::vector<double> mean, std;
+  std::vector<double> mean{}, std{};
 };
 
 /// A network module `forward(images: Tensor[N, C, H, W] in [0, 1]) -> Tensor` or

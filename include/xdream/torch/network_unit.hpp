@@ -19,7 +19,7 @@ namespace xdream {
 /// A unit: a tap (layer), a channel and, for a convolutional tap, a position. y = x = -1 (the
 /// default) is the spatial centre (H / 2, W / 2), as in XDream.
 struct TorchUnit {
-  std::string tap;
+  std::string tap{};
   std::int64_t channel = 0;
   std::int64_t y = -1, x = -1;
 };
