@@ -23,6 +23,8 @@
 #include <torch/version.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -140,9 +142,18 @@ std::string version_text() {
   return std::string(XDREAM_VERSION_STRING);
 }
 
+/// Test hook (tests/evolve): XDREAM_EVOLVE_KILL_AT="G:POINT" kills the process with SIGKILL at
+/// POINT (evaluated | image | checkpointed) of generation G, to test resume at each point.
+void kill_point(std::uint32_t generation, const char* point) {
+  static const char* spec = std::getenv("XDREAM_EVOLVE_KILL_AT");
+  if (spec == nullptr) return;
+  if (std::string(spec) == std::to_string(generation) + ":" + point) std::raise(SIGKILL);
+}
+
 class Printer {
  public:
-  explicit Printer(bool quiet) : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) != 0) {}
+  Printer(bool quiet, bool noisy)
+      : quiet_(quiet), noisy_(noisy), terminal_(::isatty(STDERR_FILENO) != 0) {}
   void progress(const xdream::GenerationStats& s, std::uint64_t budget, bool generations_budget,
                 std::uint32_t total_generations) {
     if (quiet_) return;
@@ -152,9 +163,9 @@ class Printer {
     char line[200];
     std::snprintf(line, sizeof line, "generation %4u  stimuli %6llu  best %10.4g  mean %10.4g%s",
                   s.generation, static_cast<unsigned long long>(s.stimuli), s.best, s.mean,
-                  std::isnan(s.best_clean) ? "" : "  (clean best ");
+                  noisy_ ? "  (clean best " : "");
     std::string text = line;
-    if (!std::isnan(s.best_clean)) {
+    if (noisy_) {
       std::snprintf(line, sizeof line, "%.4g)", s.best_clean);
       text += line;
     }
@@ -172,14 +183,14 @@ class Printer {
   bool quiet() const { return quiet_; }
 
  private:
-  bool quiet_, terminal_;
+  bool quiet_, noisy_, terminal_;
 };
 
 template <class Objective>
 int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& dir,
            bool resuming, xdream::TorchGenerator& generator, Objective objective,
            xdream::AnyAlgorithm algorithm, const Reference& reference, json record) {
-  Printer printer(invocation.quiet);
+  Printer printer(invocation.quiet, c.noise != "none");
   RecordingGenerator recording(generator);
   xdream::Optimizer<RecordingGenerator, Objective, xdream::AnyAlgorithm> optimizer(
       recording, std::move(objective), std::move(algorithm));
@@ -221,6 +232,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (std::isnan(stats.best_clean)) stats.best_clean = stats.best;
     progress.history.push_back(stats);
+    kill_point(stats.generation, "evaluated");
     const torch::Tensor images = optimizer.generator().last().to(torch::kCPU).contiguous();
     // The best image of this generation (by clean score).
     xdream::Index best = 0;
@@ -231,6 +243,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
                                      images.data_ptr<float>() + best * plane,
                                      static_cast<int>(channels), static_cast<int>(height),
                                      static_cast<int>(width), height < 64 ? 4 : 1);
+    kill_point(stats.generation, "image");
     if constexpr (requires { optimizer.objective().evaluations(); }) {
       progress.noise_evaluations = optimizer.objective().evaluations();
     }
@@ -238,6 +251,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
     if (progress.history.size() % static_cast<std::size_t>(c.checkpoint_every) == 0 || !remaining()) {
       write_text_atomically(dir / "scores.csv", scores_csv(progress.history));
       xdream::io::save_checkpoint(checkpoint, optimizer, progress);
+      kill_point(stats.generation, "checkpointed");
     }
     printer.progress(stats, budget, generations_budget, total_generations);
   }
@@ -266,6 +280,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
                                      static_cast<int>(width), height < 64 ? 4 : 1);
   }
 
+  kill_point(static_cast<std::uint32_t>(progress.history.size()), "final");
   const xdream::GenerationStats& final_generation = progress.history.back();
   json summary;
   summary["generations"] = progress.history.size();
