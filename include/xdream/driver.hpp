@@ -14,10 +14,28 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
 namespace xdream {
+
+/// What the driver carries from one `run` to the next (checkpointing): with the algorithm's own
+/// state, `Optimizer::restore` continues a run bit-identically (io/checkpoint.hpp does both).
+struct OptimizerState {
+  /// Generations evaluated so far (the next one gets this number).
+  std::uint32_t generation = 0;
+  /// Stimuli presented so far.
+  std::uint64_t total_stimuli = 0;
+  /// Best so far by score (empty code: none yet).
+  Best best;
+  /// Best so far by clean score (empty code: none yet, or the objective reports none).
+  Best best_clean;
+
+  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
+  auto tie() { return std::tie(generation, total_stimuli, best, best_clean); }
+  auto tie() const { return std::tie(generation, total_stimuli, best, best_clean); }
+};
 
 /// Drives an Algorithm through a Generator and an Objective for a budget.
 ///
@@ -105,6 +123,30 @@ class Optimizer {
   std::remove_reference_t<O>& objective() noexcept { return objective_; }
   std::remove_reference_t<A>& algorithm() noexcept { return algorithm_; }
   const std::remove_reference_t<A>& algorithm() const noexcept { return algorithm_; }
+
+  /// The driver's part of a checkpoint: generation and stimulus counters and the best so far.
+  /// Save it with the algorithm's `state()`; restoring both continues the run bit-identically
+  /// (the next `run` numbers generations and counts stimuli on, and keeps the best so far).
+  OptimizerState state() const { return {generation_, total_stimuli_, best_, best_clean_}; }
+
+  /// Continues from a saved driver state (restore the algorithm's state too). Throws
+  /// std::invalid_argument, changing nothing, when a best code's length is not the code size.
+  void restore(OptimizerState state) {
+    const auto n = static_cast<Index>(algorithm_.code_size());
+    const auto check = [n](const Best& best, const char* which) {
+      if (best.found() && best.code.size() != n) {
+        throw std::invalid_argument(
+            "xdream::Optimizer::restore: the state's " + std::string(which) + " code has length " +
+            std::to_string(best.code.size()) + "; the code size is " + std::to_string(n));
+      }
+    };
+    check(state.best, "best");
+    check(state.best_clean, "best_clean");
+    generation_ = state.generation;
+    total_stimuli_ = state.total_stimuli;
+    best_ = std::move(state.best);
+    best_clean_ = std::move(state.best_clean);
+  }
 
  private:
   void check_sizes() const {
