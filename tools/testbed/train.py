@@ -1,0 +1,424 @@
+#!/usr/bin/python3
+"""Train and export xdream's bundled in-silico test bed (docs/testbed.md).
+
+From the Debian package dataset-fashion-mnist this script trains, deterministically on CPU:
+  1. the "brain": an AlexNet-like Fashion-MNIST classifier (tools/testbed/nets.py, Classifier),
+     exported as models/fashion_mnist/classifier.pt:
+     forward(images [N,1,28,28] in [0,1]) -> Dict[str, Tensor] of PRE-ReLU taps
+     conv1, conv2, conv3, fc6, fc7, fc8;
+  2. the generator: a DeePSiM-like decoder that inverts the classifier's fc6, trained with
+     pixel + feature losses, exported as models/fashion_mnist/generator.pt:
+     forward(codes [N,256]) -> images [N,1,28,28] in [0,1], where the code is standardized:
+     fc6 = mean + std * code (per-dimension fc6 statistics over the training set), so that
+     i.i.d. N(0,1) codes decode to garment-like images.
+It then writes models/fashion_mnist/manifest.json and docs/images/testbed_generator_samples.png.
+
+Run with Debian's interpreter (the one that has python3-torch):
+    /usr/bin/python3 tools/testbed/train.py
+"""
+import argparse
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fmnist  # noqa: E402
+import nets  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_weights(module):
+    """Hash of the raw parameter/buffer bytes in state_dict order (independent of how the
+    TorchScript archive happens to be laid out)."""
+    h = hashlib.sha256()
+    for name, t in module.state_dict().items():
+        h.update(name.encode())
+        h.update(t.detach().contiguous().cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+def to_tensor(images):
+    return torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+
+
+@torch.no_grad()
+def batched(fn, x, batch=1000):
+    return torch.cat([fn(x[i:i + batch]) for i in range(0, x.shape[0], batch)])
+
+
+def train_classifier(model, x, y, x_test, y_test, epochs, batch, lr, gen, log):
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    steps_per_epoch = x.shape[0] // batch
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, epochs=epochs,
+                                                steps_per_epoch=steps_per_epoch)
+    for epoch in range(epochs):
+        model.train()
+        perm = torch.randperm(x.shape[0], generator=gen)
+        t0, total = time.time(), 0.0
+        for i in range(steps_per_epoch):
+            idx = perm[i * batch:(i + 1) * batch]
+            xb = x[idx]
+            # light augmentation: random horizontal flip (garments are left/right symmetric)
+            flip = torch.rand(xb.shape[0], generator=gen) < 0.5
+            xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
+            loss = F.cross_entropy(model(xb)["fc8"], y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item()
+        acc = accuracy(model, x_test, y_test)
+        log(f"classifier epoch {epoch + 1}/{epochs}: train loss {total / steps_per_epoch:.4f}, "
+            f"test accuracy {acc:.4f}, {time.time() - t0:.1f} s")
+    model.eval()
+    return acc
+
+
+@torch.no_grad()
+def accuracy(model, x, y):
+    model.eval()
+    pred = batched(lambda b: model(b)["fc8"].argmax(1), x)
+    return float((pred == y).float().mean())
+
+
+def train_decoder(decoder, classifier, x, feats, steps, batch, lr, w_pix, w_conv3, w_fc6,
+                  fc6_std, gen, log):
+    """Train decoder(fc6(x)) ~ x with pixel loss + classifier feature losses (conv3, fc6)."""
+    for p in classifier.parameters():
+        p.requires_grad_(False)
+    classifier.eval()
+    opt = torch.optim.Adam(decoder.parameters(), lr=lr, betas=(0.9, 0.999))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    perm = torch.randperm(x.shape[0], generator=gen)
+    pos, t0 = 0, time.time()
+    run = np.zeros(4)
+    for step in range(steps):
+        if pos + batch > x.shape[0]:
+            perm, pos = torch.randperm(x.shape[0], generator=gen), 0
+        idx = perm[pos:pos + batch]
+        pos += batch
+        xb, fb = x[idx], feats[idx]
+        with torch.no_grad():
+            target = classifier(xb)
+        out = decoder(fb)
+        got = classifier(out)
+        l_pix = F.mse_loss(out, xb)
+        l_conv3 = F.mse_loss(got["conv3"], target["conv3"])
+        # fc6 loss in standardized units (each dimension weighted by 1/std^2)
+        l_fc6 = F.mse_loss(got["fc6"] / fc6_std, target["fc6"] / fc6_std)
+        loss = w_pix * l_pix + w_conv3 * l_conv3 + w_fc6 * l_fc6
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        run += [loss.item(), l_pix.item(), l_conv3.item(), l_fc6.item()]
+        if (step + 1) % 50 == 0 or step + 1 == steps:
+            run /= 50 if (step + 1) % 50 == 0 else ((step + 1) % 50)
+            log(f"decoder step {step + 1}/{steps}: loss {run[0]:.4f} (pixel {run[1]:.4f}, "
+                f"conv3 {run[2]:.4f}, fc6 {run[3]:.4f}), {time.time() - t0:.1f} s")
+            run[:] = 0
+    decoder.eval()
+
+
+def save_script(module, path):
+    module.eval()
+    scripted = torch.jit.script(module)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    torch.jit.save(scripted, tmp)
+    os.replace(tmp, path)
+    return scripted
+
+
+def sample_figure(path, generator, classifier, x_test, seed, n_cols=10):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    g = torch.Generator().manual_seed(seed)
+    codes = torch.randn(3 * n_cols, generator.code_mean.shape[0], generator=g)
+    with torch.no_grad():
+        samples = generator(codes)
+        originals = x_test[:2 * n_cols]
+        f = classifier(originals)["fc6"]
+        recon = generator.decoder(f)
+        pred_s = classifier(samples)["fc8"].softmax(1)
+    rows = [samples[i * n_cols:(i + 1) * n_cols] for i in range(3)]
+    labels = ["N(0,1) code"] * 3
+    for i in range(2):
+        rows.append(originals[i * n_cols:(i + 1) * n_cols])
+        labels.append("test image")
+        rows.append(recon[i * n_cols:(i + 1) * n_cols])
+        labels.append("decoded fc6")
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(n_cols * 1.0, len(rows) * 1.12))
+    for r, (row, label) in enumerate(zip(rows, labels)):
+        for c in range(n_cols):
+            ax = axes[r, c]
+            ax.imshow(row[c, 0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r < 3:
+                k = int(pred_s[r * n_cols + c].argmax())
+                ax.set_title(f"{fmnist.CLASSES[k].split('/')[0]} {float(pred_s[r * n_cols + c, k]):.2f}",
+                             fontsize=5.5, pad=1.5)
+            if c == 0:
+                ax.set_ylabel(label, fontsize=6)
+    fig.suptitle("xdream test bed: Fashion-MNIST fc6 generator (rows 1-3: random codes, titled with "
+                 "the classifier's top class; rows 4-7: test images / their decoded fc6)",
+                 fontsize=6.5)
+    fig.tight_layout(rect=(0, 0, 1, 0.97), h_pad=0.3, w_pad=0.1)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def forward_time(fn, x, repeats=20):
+    with torch.no_grad():
+        fn(x)
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn(x)
+            times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(REPO, "models", "fashion_mnist"))
+    ap.add_argument("--figure", default=os.path.join(REPO, "docs", "images",
+                                                     "testbed_generator_samples.png"))
+    ap.add_argument("--data", default=fmnist.DATA_DIR)
+    ap.add_argument("--seed", type=int, default=20240611)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--gen-steps", type=int, default=400)
+    ap.add_argument("--gen-batch", type=int, default=100)
+    ap.add_argument("--gen-lr", type=float, default=2e-3)
+    ap.add_argument("--w-pix", type=float, default=1.0)
+    ap.add_argument("--w-conv3", type=float, default=0.02)
+    ap.add_argument("--w-fc6", type=float, default=0.02)
+    ap.add_argument("--no-figure", action="store_true")
+    ap.add_argument("--reuse-classifier", metavar="CLASSIFIER_PT",
+                    help="skip classifier training and take its weights from an earlier "
+                         "classifier.pt of this script (same seed => same weights as retraining)")
+    ap.add_argument("--limit", type=int, default=0,
+                    help="use only the first N training images (smoke tests only)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    torch.use_deterministic_algorithms(True)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+
+    def log(msg):
+        print(msg, flush=True)
+
+    t_start = time.time()
+    xtr, ytr = fmnist.load("train", args.data)
+    if args.limit:
+        xtr, ytr = xtr[:args.limit], ytr[:args.limit]
+    xte, yte = fmnist.load("t10k", args.data)
+    x, y = to_tensor(xtr), torch.from_numpy(ytr.astype(np.int64))
+    x_test, y_test = to_tensor(xte), torch.from_numpy(yte.astype(np.int64))
+    log(f"data: train {tuple(x.shape)}, test {tuple(x_test.shape)}")
+
+    # 1. classifier
+    classifier = nets.Classifier()
+    log(f"classifier: {nets.count_parameters(classifier)} parameters")
+    t0 = time.time()
+    if args.reuse_classifier:
+        classifier.load_state_dict(torch.jit.load(args.reuse_classifier).state_dict())
+        classifier.eval()
+        acc = accuracy(classifier, x_test, y_test)
+        log(f"classifier weights from {args.reuse_classifier}: test accuracy {acc:.4f}")
+    else:
+        acc = train_classifier(classifier, x, y, x_test, y_test, args.epochs, args.batch,
+                               args.lr, gen, log)
+    t_cls = time.time() - t0
+
+    # 2. fc6 statistics and generator
+    with torch.no_grad():
+        feats = batched(lambda b: classifier(b)["fc6"], x)
+    fc6_mean = feats.mean(0)
+    fc6_std = feats.std(0).clamp_min(1e-3)
+    log(f"fc6 over train: mean of means {float(fc6_mean.mean()):.3f}, std range "
+        f"[{float(fc6_std.min()):.3f}, {float(fc6_std.max()):.3f}]")
+    # the generator stage is seeded on its own, so that it depends only on the classifier's
+    # weights and the seed (--reuse-classifier then gives the same generator as a full run)
+    torch.manual_seed(args.seed + 1)
+    gen = torch.Generator().manual_seed(args.seed + 1)
+    decoder = nets.Decoder(code=feats.shape[1])
+    log(f"decoder: {nets.count_parameters(decoder)} parameters")
+    t0 = time.time()
+    train_decoder(decoder, classifier, x, feats, args.gen_steps, args.gen_batch, args.gen_lr,
+                  args.w_pix, args.w_conv3, args.w_fc6, fc6_std, gen, log)
+    t_gen = time.time() - t0
+    generator = nets.Generator(decoder, fc6_mean, fc6_std).eval()
+
+    # 3. export
+    cls_path = os.path.join(args.out, "classifier.pt")
+    gen_path = os.path.join(args.out, "generator.pt")
+    cls_script = save_script(classifier, cls_path)
+    gen_script = save_script(generator, gen_path)
+    cls_loaded = torch.jit.load(cls_path).eval()
+    gen_loaded = torch.jit.load(gen_path).eval()
+
+    # 4. checks and facts for the C++ side
+    with torch.no_grad():
+        taps = cls_loaded(x_test[:2])
+        tap_shapes = {k: list(v.shape[1:]) for k, v in taps.items()}
+        assert list(taps.keys()) == list(nets.TAP_NAMES), list(taps.keys())
+        test_taps = {k: [] for k in nets.TAP_NAMES}
+        for i in range(0, x_test.shape[0], 1000):
+            t = cls_loaded(x_test[i:i + 1000])
+            for k in nets.TAP_NAMES:
+                v = t[k]
+                if v.dim() == 4:  # conv unit = channel at the spatial centre
+                    v = v[:, :, v.shape[2] // 2, v.shape[3] // 2]
+                test_taps[k].append(v)
+        test_taps = {k: torch.cat(v) for k, v in test_taps.items()}
+        test_acc_loaded = float((test_taps["fc8"].argmax(1) == y_test).float().mean())
+        assert abs(test_acc_loaded - acc) < 1e-6, (test_acc_loaded, acc)
+
+        g = torch.Generator().manual_seed(args.seed + 1)
+        codes = torch.randn(1000, fc6_mean.shape[0], generator=g)
+        imgs = gen_loaded(codes)
+        assert imgs.shape == (1000, 1, 28, 28) and float(imgs.min()) >= 0 and float(imgs.max()) <= 1
+        rnd = cls_loaded(imgs)
+        probs = rnd["fc8"].softmax(1)
+        rnd_fc6_z = (rnd["fc6"] - fc6_mean) / fc6_std
+        code_corr = float(torch.stack([torch.corrcoef(torch.stack([a, b]))[0, 1]
+                                       for a, b in zip(rnd_fc6_z, codes)]).mean())
+        # reconstructions of test images through the exported generator
+        z_test = (batched(lambda b: cls_loaded(b)["fc6"], x_test) - fc6_mean) / fc6_std
+        rec = batched(gen_loaded, z_test)
+        rec_mse = float(F.mse_loss(rec, x_test))
+        rec_acc = float((batched(lambda b: cls_loaded(b)["fc8"].argmax(1), rec) == y_test)
+                        .float().mean())
+
+        ref_units = {}
+        for k in nets.TAP_NAMES:
+            units = {}
+            for ch in range(3):
+                col = test_taps[k][:, ch]
+                units[str(ch)] = {"max": float(col.max()), "argmax_test_index": int(col.argmax()),
+                                  "mean": float(col.mean()),
+                                  "max_of_first_2000": float(col[:2000].max())}
+            ref_units[k] = units
+
+        x20 = x_test[:20]
+        c20 = torch.randn(20, fc6_mean.shape[0], generator=g)
+        t_cls20 = forward_time(cls_loaded, x20)
+        t_gen20 = forward_time(gen_loaded, c20)
+
+    log(f"test accuracy {acc:.4f}; reconstructions: pixel MSE {rec_mse:.4f}, classified as "
+        f"the original's label {rec_acc:.4f}")
+    log(f"N(0,1) codes: max softmax mean {float(probs.max(1).values.mean()):.3f}, class counts "
+        f"{torch.bincount(probs.argmax(1), minlength=10).tolist()}, corr(code, fc6 z of decoded) "
+        f"{code_corr:.3f}")
+    log(f"forward time at batch 20, {args.threads} threads: classifier {t_cls20 * 1e3:.2f} ms, "
+        f"generator {t_gen20 * 1e3:.2f} ms")
+
+    if not args.no_figure:
+        sample_figure(args.figure, generator, classifier, x_test, args.seed + 2)
+
+    cmd = "/usr/bin/python3 tools/testbed/train.py" + "".join(
+        f" {a}" for a in sys.argv[1:])
+    manifest = {
+        "description": "xdream bundled in-silico test bed: Fashion-MNIST AlexNet-like classifier "
+                       "(the 'brain') and a DeePSiM-like generator inverting its fc6. "
+                       "See docs/testbed.md.",
+        "data": {"package": "dataset-fashion-mnist", "dir": args.data,
+                 "train": 60000, "test": 10000, "licence": "MIT"},
+        "classifier": {
+            "file": "classifier.pt",
+            "sha256": sha256_file(cls_path),
+            "weights_sha256": sha256_weights(classifier),
+            "bytes": os.path.getsize(cls_path),
+            "parameters": nets.count_parameters(classifier),
+            "input": {"shape": [1, 28, 28], "range": [0.0, 1.0], "channels": "grey",
+                      "normalization": {"mean": nets.FMNIST_MEAN, "std": nets.FMNIST_STD,
+                                        "baked_in": True}},
+            "output": "Dict[str, Tensor] of pre-ReLU layer outputs",
+            "taps": tap_shapes,
+            "classes": list(fmnist.CLASSES),
+            "test_accuracy": acc,
+            "forward_seconds_batch20": t_cls20,
+            "reference_units": {
+                "note": "unit = (tap, channel); conv units at the spatial centre (h//2, w//2). "
+                        "Statistics of the pre-ReLU activation over the 10k test images "
+                        "(t10k-images-idx3-ubyte.gz, file order, pixels/255).",
+                "units": ref_units},
+        },
+        "generator": {
+            "file": "generator.pt",
+            "sha256": sha256_file(gen_path),
+            "weights_sha256": sha256_weights(generator),
+            "bytes": os.path.getsize(gen_path),
+            "parameters": nets.count_parameters(generator),
+            "code_size": int(fc6_mean.shape[0]),
+            "output": {"shape": [1, 28, 28], "range": [0.0, 1.0], "channels": "grey"},
+            "code_space": "standardized classifier fc6 (pre-ReLU): fc6 = code_mean + code_std * "
+                          "code; code_mean/code_std are buffers in generator.pt and listed here",
+            "code_mean": [round(float(v), 6) for v in fc6_mean],
+            "code_std": [round(float(v), 6) for v in fc6_std],
+            "test_reconstruction_pixel_mse": rec_mse,
+            "test_reconstruction_label_accuracy": rec_acc,
+            "random_codes": {
+                "n": 1000,
+                "mean_max_softmax": float(probs.max(1).values.mean()),
+                "class_counts": torch.bincount(probs.argmax(1), minlength=10).tolist(),
+                "mean_corr_code_vs_refit_fc6": code_corr,
+            },
+            "forward_seconds_batch20": t_gen20,
+        },
+        "training": {
+            "command": cmd,
+            "seed": args.seed,
+            "threads": args.threads,
+            "arguments": vars(args),
+            "classifier_seconds": round(t_cls, 1),
+            "generator_seconds": round(t_gen, 1),
+            "total_seconds": round(time.time() - t_start, 1),
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+        },
+    }
+    # paths in arguments are machine-specific; keep them relative to the repository
+    for k in ("out", "figure"):
+        manifest["training"]["arguments"][k] = os.path.relpath(getattr(args, k), REPO)
+    with open(os.path.join(args.out, "manifest.json.tmp"), "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+    os.replace(os.path.join(args.out, "manifest.json.tmp"), os.path.join(args.out, "manifest.json"))
+    log(f"wrote {cls_path} ({manifest['classifier']['sha256'][:16]}...), {gen_path} "
+        f"({manifest['generator']['sha256'][:16]}...), manifest.json; total "
+        f"{manifest['training']['total_seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
