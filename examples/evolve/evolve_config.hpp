@@ -43,7 +43,7 @@ struct EvolveConfig {
   std::string reference = "fashion-mnist";  // fashion-mnist | none | images .npy [M, C, H, W]
   std::int64_t reference_count = 10'000;    // first M images of the reference set
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
-  std::int64_t brute_force_pool = 60'000;  // Fashion-MNIST training images for the control
+  std::int64_t brute_force_pool = 20'000;  // Fashion-MNIST training images for the control
   // execution and output
   std::string device = "auto";
   int threads = 0;  // 0: every core of this machine
