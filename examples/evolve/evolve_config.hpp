@@ -48,7 +48,7 @@ struct EvolveConfig {
   std::string device = "auto";
   int threads = 0;  // 0: every core of this machine
   std::string out = "runs/evolve";
-  int checkpoint_every = 1;
+  int checkpoint_every = 10;
 };
 
 void to_json(nlohmann::json& json, const EvolveConfig& config);

@@ -45,6 +45,18 @@ using json = nlohmann::json;
 namespace xdream_evolve {
 namespace {
 
+/// Wall time spent in the forward passes (the rest of a generation is the optimizer and the
+/// record; summary.json reports both).
+double forward_seconds = 0.0;
+
+template <class F>
+auto timed(F&& f) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = f();
+  forward_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
 /// The generator, keeping its last batch of images (the record shows the best one without a
 /// second forward pass).
 class RecordingGenerator {
@@ -52,7 +64,7 @@ class RecordingGenerator {
   explicit RecordingGenerator(xdream::TorchGenerator& inner) : inner_(&inner) {}
   xdream::Index code_size() const { return inner_->code_size(); }
   torch::Tensor generate(const xdream::Population& codes) {
-    last_ = inner_->generate(codes);
+    last_ = timed([&] { return inner_->generate(codes); });
     return last_;
   }
   const torch::Tensor& last() const { return last_; }
@@ -60,6 +72,14 @@ class RecordingGenerator {
  private:
   xdream::TorchGenerator* inner_;
   torch::Tensor last_;
+};
+
+/// The unit, timed.
+struct TimedUnit {
+  xdream::TorchNetworkUnit unit;
+  xdream::Scores evaluate(const torch::Tensor& images) {
+    return timed([&] { return unit.evaluate(images); });
+  }
 };
 
 /// The unit's activations for images stored as [count, C, H, W] floats, in batches.
@@ -216,7 +236,11 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
   };
   const auto [channels, height, width] = generator.image_shape();
   const std::int64_t plane = channels * height * width;
+  const double forward_before = forward_seconds;
+  const auto loop_start = std::chrono::steady_clock::now();
+  std::size_t loop_generations = 0;
   while (remaining()) {
+    ++loop_generations;
     xdream::Scores clean;
     struct Capture {
       Progress* progress;
@@ -256,6 +280,9 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
     printer.progress(stats, budget, generations_budget, total_generations);
   }
   printer.finish_line();
+  const double loop_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
+  const double loop_forward = forward_seconds - forward_before;
 
   // The final population (the last one evaluated), the best code and the pictures.
   const xdream::OptimizerState state = optimizer.state();
@@ -289,6 +316,12 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
   summary["best_clean_ever"] = best.clean_score;
   summary["best_score_ever"] = best.score;
   summary["seconds"] = progress.seconds;
+  if (loop_generations > 0) {
+    // This process's generations (a resumed run counts only those after the resume).
+    summary["ms_per_generation"] = 1e3 * loop_seconds / static_cast<double>(loop_generations);
+    summary["forward_ms_per_generation"] = 1e3 * loop_forward / static_cast<double>(loop_generations);
+    summary["rest_share"] = (loop_seconds - loop_forward) / loop_seconds;
+  }
   if (reference.known) {
     summary["reference_max"] = reference.max;
     summary["reference_count"] = reference.count;
@@ -418,8 +451,8 @@ int run_program(int argc, char** argv) {
 
   const std::uint64_t noise_seed = c.seed + 1;
   if (c.noise == "poisson") {
-    xdream::PoissonNoise<xdream::TorchNetworkUnit> noisy(
-        std::move(unit), {.expected_spikes = c.noise_level > 0 ? c.noise_level : 20.0,
+    xdream::PoissonNoise<TimedUnit> noisy(
+        TimedUnit{std::move(unit)}, {.expected_spikes = c.noise_level > 0 ? c.noise_level : 20.0,
                           .reference_max = reference.max,
                           .reps = c.noise_reps,
                           .seed = noise_seed});
@@ -427,12 +460,12 @@ int run_program(int argc, char** argv) {
                   reference, record);
   }
   if (c.noise == "multiplicative") {
-    xdream::MultiplicativeNoise<xdream::TorchNetworkUnit> noisy(
-        std::move(unit), {.noise_level = c.noise_level > 0 ? c.noise_level : 0.2, .seed = noise_seed});
+    xdream::MultiplicativeNoise<TimedUnit> noisy(
+        TimedUnit{std::move(unit)}, {.noise_level = c.noise_level > 0 ? c.noise_level : 0.2, .seed = noise_seed});
     return evolve(invocation, c, dir, resuming, generator, std::move(noisy), std::move(algorithm),
                   reference, record);
   }
-  return evolve(invocation, c, dir, resuming, generator, std::move(unit), std::move(algorithm),
+  return evolve(invocation, c, dir, resuming, generator, TimedUnit{std::move(unit)}, std::move(algorithm),
                 reference, record);
 }
 
