@@ -1,7 +1,8 @@
 // detail::symmetric_eigen and its parts (include/xdream/algorithms/detail/symmetric_eigen.hpp):
 // residual, orthogonality and eigenvalues against Eigen's SelfAdjointEigenSolver, on matrices
 // chosen to stress divide and conquer (repeated and clustered eigenvalues, heavy deflation,
-// graded entries, sizes around the 32-row base case and the 32-column panel).
+// graded entries, sizes around the 32-row base case and the 32-column panel), and the early stop
+// of the tridiagonalization.
 #include <xdream/algorithms/detail/symmetric_eigen.hpp>
 
 #include <doctest/doctest.h>
@@ -110,4 +111,31 @@ TEST_CASE("detail::symmetric_eigen reads only the lower triangle") {
   xdream::detail::symmetric_eigen(lower_only, values_lower, vectors_lower);
   CHECK(values == values_lower);
   CHECK(vectors == vectors_lower);
+}
+
+TEST_CASE("detail::tridiagonalize stops early only when the rest is negligible") {
+  // alpha I + a rank-k update (CMA-ES's C early in a large run): the reduction from e_1 exhausts
+  // its Krylov space after k + 1 columns, and the rest of the trailing matrix is alpha I plus
+  // rounding noise; it stops after the panel (32 columns) in which that happens.
+  std::srand(4);
+  const Index n = 300;
+  const MatrixXd u = MatrixXd::Random(n, 20);
+  const MatrixXd low_rank = 0.9 * MatrixXd::Identity(n, n) + 1e-3 * u * u.transpose();
+  MatrixXd a = low_rank;
+  VectorXd h;
+  CHECK(xdream::detail::tridiagonalize(a, h) == 32);
+  CHECK((h.tail(n - 1 - 32).array() == 0.0).all());
+  CHECK((a.diagonal(-1).tail(n - 1 - 32).array() == 0.0).all());
+  check_decomposition("alpha I + rank 20, n = 300", low_rank);
+
+  // The same with a coupling of 1e-10 everywhere: small, but far above rounding (the test's
+  // threshold is 8 sqrt(n) eps |C|_F, ~5e-13 here). It must be reduced in full.
+  const MatrixXd noise = MatrixXd::Random(n, n);
+  const MatrixXd coupled = low_rank + 1e-10 * (noise + noise.transpose());
+  a = coupled;
+  CHECK(xdream::detail::tridiagonalize(a, h) == n - 1);
+  check_decomposition("alpha I + rank 20 + 1e-10 coupling, n = 300", coupled);
+  const MatrixXd random = noise + noise.transpose();
+  a = random;
+  CHECK(xdream::detail::tridiagonalize(a, h) == n - 1);
 }

@@ -1,7 +1,9 @@
 #pragma once
 /// @file
 /// Eigendecomposition of a dense symmetric matrix for CMAES: blocked Householder
-/// tridiagonalization, divide and conquer on the tridiagonal matrix, blocked back-transformation.
+/// tridiagonalization (stopping early when the rest of the matrix is diagonal to rounding, as
+/// CMA-ES's C = alpha I + low rank is early in a large run), divide and conquer on the
+/// tridiagonal matrix, blocked back-transformation (compact WY, 64 reflectors per product).
 ///
 /// Why not Eigen's `SelfAdjointEigenSolver`: at n = 4096 it takes ~100 CPU seconds on the
 /// development machine, more than half of it in the implicit QR iteration, which applies every
@@ -267,17 +269,35 @@ inline void tridiagonal_eigen(Eigen::VectorXd& d, const Eigen::VectorXd& e,
 /// reflectors then update that matrix with one rank-64 matrix-matrix product. On return `a`
 /// holds T's diagonal and sub-diagonal and, below that, the essential parts of the reflectors,
 /// whose coefficients are in `h`: Eigen's Tridiagonalization layout.
-inline void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& h) {
+///
+/// Returns the number L of reflectors computed. The reduction stops early, after a panel, when
+/// the trailing block's off-diagonal part is negligible: Frobenius norm at most
+/// 8 sqrt(n) eps |A|_F (a backward error of the order the reduction itself commits, and far
+/// below the 10 n eps |A|_F the tests allow). That part is then taken as zero: the sub-diagonal
+/// from L on is set to 0, the reflectors from L on are the identity (h = 0). This is what makes
+/// CMA-ES's covariance cheap early in a large run: C = alpha I + a rank-k update, k = (lambda +
+/// 1) generations << n, whose Householder reduction from e_1 exhausts its Krylov space after
+/// about k + 1 columns; the rest of the trailing matrix is alpha I plus rounding noise, which a
+/// full reduction would only turn into reflectors chosen by that noise.
+inline Eigen::Index tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& h) {
   using Eigen::Index;
   constexpr Index panel = 32;
   const Index n = a.rows();
-  h.resize(std::max<Index>(n - 1, 0));
-  Eigen::MatrixXd v_panel(n, panel), w_panel(n, panel);
+  h.setZero(std::max<Index>(n - 1, 0));
+  double norm_squared = 0.0;  // |A|_F^2 from the lower triangle
+  for (Index j = 0; j < n; ++j) {
+    norm_squared += a(j, j) * a(j, j) + 2.0 * a.col(j).tail(n - j - 1).squaredNorm();
+  }
+  const double negligible = 8.0 * std::sqrt(static_cast<double>(n)) *
+                            std::numeric_limits<double>::epsilon() * std::sqrt(norm_squared);
+  // The panel's reflectors V and the matching W side by side, [V W], and swapped, [W V], so that
+  // the trailing update V W^T + W V^T is one product [V W] [W V]^T.
+  Eigen::MatrixXd vw(n, 2 * panel), wv(n, 2 * panel);
   Eigen::VectorXd w;
   for (Index j = 0; j + 1 < n; j += panel) {
     const Index b = std::min(panel, n - 1 - j), m = n - j;
-    auto vp = v_panel.topLeftCorner(m, b);
-    auto wp = w_panel.topLeftCorner(m, b);
+    auto vp = vw.block(0, 0, m, b);
+    auto wp = vw.block(0, b, m, b);
     vp.setZero();
     wp.setZero();
     for (Index i = 0; i < b; ++i) {
@@ -307,12 +327,63 @@ inline void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& h) {
       wp.col(i).tail(r) = w;
       a(c + 1, c) = beta;
     }
-    const Index trailing = n - (j + b);
-    if (trailing > 0) {
-      const auto v2 = vp.bottomRows(trailing), w2 = wp.bottomRows(trailing);
-      a.bottomRightCorner(trailing, trailing).triangularView<Eigen::Lower>() -= v2 * w2.transpose();
-      a.bottomRightCorner(trailing, trailing).triangularView<Eigen::Lower>() -= w2 * v2.transpose();
+    const Index done = j + b, trailing = n - done;
+    if (trailing == 0) continue;
+    wv.block(0, 0, m, b) = wp;
+    wv.block(0, b, m, b) = vp;
+    a.bottomRightCorner(trailing, trailing).triangularView<Eigen::Lower>() -=
+        vw.block(b, 0, trailing, 2 * b) * wv.block(b, 0, trailing, 2 * b).transpose();
+    // Early stop: tried only when the panel's last column was already negligible, so that a
+    // matrix without such a block pays nothing for the test.
+    if (trailing > 1 && std::abs(a(done, done - 1)) <= negligible) {
+      double off_diagonal = 0.0;
+      for (Index col = done; col + 1 < n; ++col) {
+        off_diagonal += 2.0 * a.col(col).tail(n - col - 1).squaredNorm();
+      }
+      if (std::sqrt(off_diagonal) <= negligible) {
+        for (Index col = done; col + 1 < n; ++col) a(col + 1, col) = 0.0;
+        return done;
+      }
     }
+  }
+  return std::max<Index>(n - 1, 0);
+}
+
+/// q <- H_0 H_1 ... H_{L-1} q, with H_c = I - h_c v_c v_c^T the first L reflectors that
+/// `tridiagonalize` left in `a` (v_c: 1 at row c + 1, its essential part below).
+/// Blocked as LAPACK's dormtr: 64 reflectors at a time in compact WY form I - V T V^T, applied
+/// with two matrix-matrix products (V explicit, with its zeros, so both are plain products).
+inline void apply_reflectors(const Eigen::MatrixXd& a, const Eigen::VectorXd& h,
+                             Eigen::Index length, Eigen::MatrixXd& q) {
+  using Eigen::Index;
+  constexpr Index block = 64;
+  const Index n = a.rows();
+  Eigen::MatrixXd v, t, gram, product;
+  Eigen::VectorXd column;
+  for (Index end = length; end > 0; end -= block) {
+    const Index k = std::max<Index>(end - block, 0), bs = end - k, rows = n - k - 1;
+    // V: rows k + 1 ... n - 1, column i is reflector k + i (zero above its unit entry).
+    v.setZero(rows, bs);
+    for (Index i = 0; i < bs; ++i) {
+      v(i, i) = 1.0;
+      v.col(i).tail(rows - i - 1) = a.col(k + i).tail(rows - i - 1);
+    }
+    // T upper triangular with H_k ... H_{k+bs-1} = I - V T V^T (LAPACK dlarft, forward).
+    gram.noalias() = v.transpose() * v;
+    t.setZero(bs, bs);
+    for (Index i = 0; i < bs; ++i) {
+      const double tau = h[k + i];
+      t(i, i) = tau;
+      if (i > 0) {
+        column.noalias() =
+            t.topLeftCorner(i, i).triangularView<Eigen::Upper>() * gram.col(i).head(i);
+        t.col(i).head(i) = -tau * column;
+      }
+    }
+    auto target = q.bottomRows(rows);
+    product.noalias() = v.transpose() * target;
+    product = t.triangularView<Eigen::Upper>() * product;
+    target.noalias() -= v * product;
   }
 }
 
@@ -320,7 +391,8 @@ inline void tridiagonalize(Eigen::MatrixXd& a, Eigen::VectorXd& h) {
 /// `c`, of which only the lower triangle is read. `c` must be finite.
 inline void symmetric_eigen(const Eigen::MatrixXd& c, Eigen::VectorXd& eigenvalues,
                             Eigen::MatrixXd& eigenvectors) {
-  const Eigen::Index n = c.rows();
+  using Eigen::Index;
+  const Index n = c.rows();
   if (n == 1) {
     eigenvalues = c.diagonal();
     eigenvectors.setOnes(1, 1);
@@ -328,14 +400,32 @@ inline void symmetric_eigen(const Eigen::MatrixXd& c, Eigen::VectorXd& eigenvalu
   }
   Eigen::MatrixXd a = c;
   Eigen::VectorXd h;
-  tridiagonalize(a, h);
-  eigenvalues = a.diagonal();
-  const Eigen::VectorXd sub_diagonal = a.diagonal(-1);
-  Eigen::MatrixXd q;
-  tridiagonal_eigen(eigenvalues, sub_diagonal, q);
-  using Reflectors = Eigen::HouseholderSequence<Eigen::MatrixXd, Eigen::VectorXd>;
-  const Reflectors reflectors = Reflectors(a, h).setLength(n - 1).setShift(1);
-  eigenvectors = reflectors * q;  // blocked: Eigen applies 48 reflectors at a time
+  const Index length = tridiagonalize(a, h);
+  // T = diag(T_0, D): T_0 the leading (L + 1) x (L + 1) block, D diagonal when the reduction
+  // stopped early. Only T_0 goes to divide and conquer; D's eigenvectors are unit vectors.
+  const Index reduced = length + 1;
+  Eigen::VectorXd values = a.diagonal();
+  Eigen::VectorXd head = values.head(reduced);
+  Eigen::MatrixXd q0;
+  tridiagonal_eigen(head, a.diagonal(-1).head(reduced - 1), q0);
+  values.head(reduced) = head;
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](Index i, Index j) { return values[i] < values[j]; });
+  eigenvalues.resize(n);
+  eigenvectors.setZero(n, n);
+  for (Index col = 0; col < n; ++col) {
+    const Index o = order[static_cast<std::size_t>(col)];
+    eigenvalues[col] = values[o];
+    if (o < reduced) {
+      eigenvectors.col(col).head(reduced) = q0.col(o);
+    } else {
+      eigenvectors(o, col) = 1.0;
+    }
+  }
+  q0 = Eigen::MatrixXd();
+  apply_reflectors(a, h, length, eigenvectors);
 }
 
 }  // namespace xdream::detail
