@@ -1,10 +1,11 @@
 """Evaluation counts of the reference CMA-ES (the `cmaes` package's CMA, 0.9.1) on the problems of
 tests/algorithms/cmaes_test.cpp's convergence cases, to derive that test's bounds. Not run by the
 test suite (it takes minutes); run by hand:  python3 tests/algorithms/cmaes_reference_counts.py
+[n ...] (default: 10 20 40).
 
 Same definitions and starts as the C++ test: sphere and ellipsoid (condition 1e6) from the all-ones
 mean with sigma 1; Rosenbrock from the zero mean with sigma 0.5; default population size; a run
-counts the evaluations until a sample has f < 1e-8 (budget 100,000; a run that ends in
+counts the evaluations until a sample has f < 1e-8 (budget 200,000; a run that ends in
 Rosenbrock's local minimum near (-1, 1, ..., 1) reaches no target and counts as a failure).
 """
 
@@ -36,7 +37,7 @@ PROBLEMS = {
 }
 
 
-def run(name, n, seed, target=1e-8, budget=100_000):
+def run(name, n, seed, target=1e-8, budget=200_000):
     f, start, sigma = PROBLEMS[name]
     optimizer = CMA(mean=np.full(n, start), sigma=sigma, seed=seed)
     evaluations = 0
@@ -56,8 +57,9 @@ def run(name, n, seed, target=1e-8, budget=100_000):
 
 def main():
     seeds = range(1, 22)
+    sizes = [int(a) for a in sys.argv[1:]] or [10, 20, 40]
     for name in PROBLEMS:
-        for n in (10, 20):
+        for n in sizes:
             counts = [run(name, n, s) for s in seeds]
             done = sorted(c for c in counts if c is not None)
             failures = len(counts) - len(done)

@@ -184,7 +184,10 @@ double rosenbrock(const Eigen::VectorXd& x) {
   return f;
 }
 
-// Evaluations until a sample has f < 1e-8, or -1 if `budget` evaluations do not reach it.
+// Evaluations until a sample has f < 1e-8; -1 if `budget` evaluations do not reach it;
+// `local_minimum` if the run settles in Rosenbrock's local minimum near (-1, 1, ..., 1) (f ~ 3.99
+// there, and the spread sigma max(D) has collapsed: the run would only use up its budget).
+constexpr long local_minimum = -2;
 long evaluations_to_target(const std::function<double(const Eigen::VectorXd&)>& f, Index n,
                            float start, double sigma, std::uint64_t seed, long budget) {
   CMAES a(Code::Constant(n, start), {.sigma = sigma, .seed = seed});
@@ -199,6 +202,10 @@ long evaluations_to_target(const std::function<double(const Eigen::VectorXd&)>& 
       s[k] = -value;
     }
     a.tell(s);
+    if (a.sigma() * a.sqrt_eigenvalues().maxCoeff() < 1e-7) {
+      const double at_mean = f(a.mean());
+      if (at_mean > 3.9 && at_mean < 4.0) return local_minimum;
+    }
   }
   return -1;
 }
@@ -410,19 +417,30 @@ TEST_CASE("CMAES samples do not depend on the thread count") {
 TEST_CASE("CMAES converges within the reference's evaluation counts") {
   // Bounds: 1.5x the median evaluation count of the reference implementation (the cmaes
   // package's CMA 0.9.1) on the same problems, starts and target, seeds 1..21, measured with
-  // tests/algorithms/cmaes_reference_counts.py (median, min-max):
-  //   sphere     n = 10:  1351 (1253-1481)    n = 20:  2538 (2439-2790)
-  //   ellipsoid  n = 10:  4128 (3484-4491)    n = 20: 13155 (12528-13934)
-  //   rosenbrock n = 10:  5058 (4469-6047)    n = 20: 16633 (15498-18646; 1 of 21 runs ended
-  //                                                   in the local minimum)
+  // tests/algorithms/cmaes_reference_counts.py (median, min-max; xdream's median over the same
+  // seeds in brackets, for comparison):
+  //   sphere     n = 10:  1351 (1253-1481) [1341]   n = 20:  2538 (2439-2790) [2564]
+  //              n = 40:  4907 (4705-5237) [4858]
+  //   ellipsoid  n = 10:  4128 (3484-4491) [4208]   n = 20: 13155 (12528-13934) [13092]
+  //              n = 40: 49478 (48507-50561) [49215]
+  //   rosenbrock n = 10:  5058 (4469-6047) [4961]   n = 20: 16633 (15498-18646; 1 of 21 runs
+  //                                                   ended in the local minimum) [16477]
+  //              n = 40: 61870 (59554-65719; 2 of 21 runs ended in the local minimum) [62239]
   // Runs spread about +-10% around the median, so 1.5x leaves room for the seeds but not for a
-  // broken step-size or covariance update, which costs factors. Each of our seeds (1..3; only 1
-  // in unoptimized builds) must reach f < 1e-8 within the bound (none of them ends in
-  // Rosenbrock's local minimum).
+  // broken step-size or covariance update, which costs factors. Rosenbrock's local minimum near
+  // (-1, 1, ..., 1) catches a few runs (the reference: 1 of 21 at n = 20, 2 of 21 at n = 40;
+  // xdream: 1 of 21 at n = 10, 2 of 21 at n = 20), and which seeds it catches changes with
+  // rounding: any change of summation order, in the eigensolver for instance, changes a run's
+  // samples within a few generations. So such a run is no failure: seeds 1, 2, ... are taken
+  // until `needed` runs have reached f < 1e-8, each within the bound; at most `needed` runs may
+  // end in the local minimum, and none anywhere else.
+  // Time: n = 40 runs one seed (about 0.5 s each for the ellipsoid and Rosenbrock in Release);
+  // unoptimized (sanitizer) builds, ~30x slower, run one seed and skip the n = 40 ellipsoid and
+  // Rosenbrock.
 #ifdef NDEBUG
-  constexpr std::uint64_t seeds = 3;
+  constexpr bool optimized = true;
 #else
-  constexpr std::uint64_t seeds = 1;  // sanitizer builds run ~30x slower
+  constexpr bool optimized = false;
 #endif
   struct Case {
     const char* name;
@@ -434,23 +452,35 @@ TEST_CASE("CMAES converges within the reference's evaluation counts") {
   };
   for (const Case& c :
        {Case{"sphere", sphere, 10, 1.0f, 1.0, 1351}, Case{"sphere", sphere, 20, 1.0f, 1.0, 2538},
+        Case{"sphere", sphere, 40, 1.0f, 1.0, 4907},
         Case{"ellipsoid", ellipsoid, 10, 1.0f, 1.0, 4128},
         Case{"ellipsoid", ellipsoid, 20, 1.0f, 1.0, 13155},
+        Case{"ellipsoid", ellipsoid, 40, 1.0f, 1.0, 49478},
         Case{"rosenbrock", rosenbrock, 10, 0.0f, 0.5, 5058},
-        Case{"rosenbrock", rosenbrock, 20, 0.0f, 0.5, 16633}}) {
+        Case{"rosenbrock", rosenbrock, 20, 0.0f, 0.5, 16633},
+        Case{"rosenbrock", rosenbrock, 40, 0.0f, 0.5, 61870}}) {
     const std::string name = c.name;
+    if (!optimized && c.n == 40 && name != "sphere") continue;
+    const int needed = optimized && c.n < 40 ? 3 : 1;
     CAPTURE(name);
     CAPTURE(c.n);
     const long bound = c.reference_median * 3 / 2;
-    for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    int reached = 0, trapped = 0;
+    for (std::uint64_t seed = 1; reached < needed && trapped <= needed; ++seed) {
       CAPTURE(seed);
-      const long evaluations = evaluations_to_target(c.f, c.n, c.start, c.sigma, seed, 100000);
+      const long evaluations = evaluations_to_target(c.f, c.n, c.start, c.sigma, seed, 2 * bound);
       if (std::getenv("XDREAM_CONVERGENCE_REPORT") != nullptr) {
         MESSAGE(name, " n=", c.n, " seed=", seed, ": ", evaluations, " evaluations");
       }
+      if (evaluations == local_minimum && name == "rosenbrock") {
+        ++trapped;
+        continue;
+      }
       CHECK(evaluations > 0);
       CHECK(evaluations <= bound);
+      ++reached;
     }
+    CHECK(trapped <= needed);
   }
 }
 
