@@ -140,7 +140,8 @@ class SphereCMA {
     sample_scores_ = scores.tail(lambda);
     if (detail::count_valid(sample_scores_) == 0) return;  // nothing learned: show them again
     detail::rank_descending(sample_scores_, order_);
-    Eigen::VectorXd mean = Eigen::VectorXd::Zero(code_size());
+    Eigen::VectorXd& mean = mean_;
+    mean.setZero(code_size());
     for (Index i = 0; i < mu_; ++i) {
       mean.noalias() += weights_[i] * x_.col(order_[static_cast<std::size_t>(i)]);
     }
@@ -150,7 +151,7 @@ class SphereCMA {
       if (state_.generation == 0 && state_.uniform_start) {
         state_.centre = mean;
       } else {
-        state_.centre = slerp(state_.centre, mean, options_.learning_rate);
+        slerp_centre(mean, options_.learning_rate);
       }
       state_.centre *= options_.radius / state_.centre.norm();
     }
@@ -243,46 +244,74 @@ class SphereCMA {
     return state_.generation == 0 && state_.uniform_start;
   }
 
-  // R (cos(t a) c^ + sin(t a) u): the geodesic from c through m, at t times their angle a.
-  Eigen::VectorXd slerp(const Eigen::VectorXd& c, const Eigen::VectorXd& m, double t) const {
-    const Eigen::VectorXd c_unit = c.normalized(), m_unit = m.normalized();
-    const double cos_a = c_unit.dot(m_unit);
-    Eigen::VectorXd tangent = m_unit - cos_a * c_unit;
+  // c <- R (cos(t a) c^ + sin(t a) u): the geodesic from c through m, at t times their angle a.
+  // `m` is overwritten (work space).
+  void slerp_centre(Eigen::VectorXd& m, double t) {
+    Eigen::VectorXd& c_unit = unit_centre_;
+    c_unit = state_.centre.normalized();
+    m.normalize();
+    const double cos_a = c_unit.dot(m);
+    Eigen::VectorXd& tangent = m;
+    tangent -= cos_a * c_unit;
     const double sin_a = tangent.norm();
-    if (!(sin_a > 0.0)) return c;  // m = c (no move) or m = -c (no direction): stay
+    if (!(sin_a > 0.0)) return;  // m = c (no move) or m = -c (no direction): stay
     const double a = std::atan2(sin_a, cos_a);
     tangent /= sin_a;
-    return options_.radius * (std::cos(t * a) * c_unit + std::sin(t * a) * tangent);
+    state_.centre = options_.radius * (std::cos(t * a) * c_unit + std::sin(t * a) * tangent);
   }
 
   void sample() {
     const Index n = code_size(), lambda = options_.population_size, first = centre_columns();
     const double radius = options_.radius;
     z_.resize(n, lambda);
-    detail::fill_standard_normal(z_, options_.seed, state_.generation, options_.threads);
     x_.resize(n, lambda);
     samples_.resize(n, lambda + first);
     if (first == 1) samples_.col(0) = state_.centre.cast<float>();
     const bool uniform = uniform_generation();
-    const Eigen::VectorXd c_unit = state_.centre / radius;
+    unit_centre_ = state_.centre / radius;
+    const Eigen::VectorXd& c_unit = unit_centre_;
+    const double c_squared = c_unit.squaredNorm();
     const double step =
         exploration_angle() * std::numbers::pi / 180.0 / std::sqrt(static_cast<double>(n));
     detail::parallel_for(lambda, options_.threads, [&](Index k) {
-      auto x = x_.col(k);
+      // Each column is drawn (as detail::fill_standard_normal would) and mapped while in cache.
+      detail::fill_standard_normal_column(z_.col(k).data(), n, options_.seed, state_.generation, k);
       const auto z = z_.col(k);
+      // x = R y / |y| with y = z (uniform) or y = a z + b c^ (the exponential map below); every
+      // coefficient comes from z . c^ and |z|^2, so the map reads z twice and writes x once
+      // (the sample is renormalized to R, as the reference does, by the same factor).
+      double a = 1.0, b = 0.0, y_squared = 0.0;
+      const double z_squared = z.squaredNorm();
       if (uniform) {
-        x = z;
+        y_squared = z_squared;
       } else {
-        x = step * (z - z.dot(c_unit) * c_unit);  // the tangent vector t
-        const double angle = x.norm();
+        // t = step (z - (z . c^) c^), |t|^2 = step^2 (|z|^2 - (z . c^)^2 (2 - |c^|^2));
+        // y = (sin|t| / |t|) t + cos|t| c^.
+        const double along = z.dot(c_unit);
+        const double angle =
+            step * std::sqrt(std::max(z_squared - along * along * (2.0 - c_squared), 0.0));
         if (angle > 0.0) {
-          x = (std::sin(angle) / angle) * x + std::cos(angle) * c_unit;
+          a = std::sin(angle) / angle * step;
+          b = std::cos(angle) - a * along;
+          y_squared = a * a * z_squared + 2.0 * a * b * along + b * b * c_squared;
         } else {
-          x = c_unit;
+          a = 0.0;
+          b = 1.0;
+          y_squared = c_squared;
         }
       }
-      x *= radius / x.norm();  // on the sphere up to rounding, as the reference renormalizes
-      samples_.col(first + k) = x.cast<float>();
+      const double scale = radius / std::sqrt(y_squared);
+      a *= scale;
+      b *= scale;
+      double* x = x_.col(k).data();
+      float* code = samples_.col(first + k).data();
+      const double* z_data = z.data();
+      const double* c_data = c_unit.data();
+      for (Index i = 0; i < n; ++i) {
+        const double value = a * z_data[i] + b * c_data[i];
+        x[i] = value;
+        code[i] = static_cast<float>(value);
+      }
     });
   }
 
@@ -290,7 +319,8 @@ class SphereCMA {
   SphereCMAState state_;
   Index mu_ = 0;
   Eigen::VectorXd weights_;
-  Eigen::MatrixXd z_, x_;  // draws and samples (double), n x lambda
+  Eigen::MatrixXd z_, x_;               // draws and samples (double), n x lambda
+  Eigen::VectorXd unit_centre_, mean_;  // work space: c^, the recombined point
   Population samples_;
   Scores sample_scores_;
   std::vector<Index> order_;
