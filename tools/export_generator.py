@@ -88,8 +88,11 @@ class UnitRangeGenerator(nn.Module):
     reversal), clipped: deepsim a = 1/255, b = mean_rgb/255; tanh a = 0.5, b = 0.5; unit a = 1,
     b = 0; imagenet a = std, b = mean."""
 
-    def __init__(self, generator: nn.Module, reverse_channels: bool, a, b):
+    code_size: int  # read by xdream::TorchGenerator
+
+    def __init__(self, generator: nn.Module, reverse_channels: bool, a, b, code_size: int = 0):
         super().__init__()
+        self.code_size = int(code_size)
         self.generator = generator
         self.reverse_channels = reverse_channels
         self.register_buffer("a", torch.tensor(a, dtype=torch.float32).view(1, -1, 1, 1))
@@ -198,7 +201,7 @@ def main():
         raise SystemExit(f"generator output has shape {list(raw.shape)}, expected [N, C, H, W]")
     channels = raw.shape[1]
     reverse, a, b = convention_params(convention, channels)
-    wrapper = UnitRangeGenerator(gen, reverse, a, b).eval()
+    wrapper = UnitRangeGenerator(gen, reverse, a, b, code_size=code).eval()
     if args.mode == "script":
         exported = torch.jit.script(wrapper)
     else:

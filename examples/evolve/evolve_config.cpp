@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -12,7 +14,7 @@ namespace xdream_evolve {
   X(generator) X(network) X(code_size) X(tap) X(unit) X(y) X(x) X(resize_height) X(resize_width) \
   X(mean) X(std) X(algorithm) X(population) X(ga_preset) X(mutation_rate) X(mutation_size)        \
   X(selectivity) X(heritability) X(n_conserve) X(sigma) X(radius) X(learning_rate) X(init)        \
-  X(stimuli) X(generations) X(seed) X(noise) X(noise_level) X(noise_reps) X(reference)            \
+  X(encode_tap) X(reference_cache) X(stimuli) X(generations) X(seed) X(noise) X(noise_level) X(noise_reps) X(reference)            \
   X(reference_count) X(data_dir) X(brute_force_pool) X(device) X(threads) X(out)                  \
   X(checkpoint_every)
 
@@ -97,7 +99,8 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--sigma", c.sigma, "CMA family: initial step size; 0 = default")->group(search);
   app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius; 0 = default")->group(search);
   app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate; 0 = default")->group(search);
-  app.add_option("--init", c.init, "'random' (N(0,1) codes) or a .npy file of initial codes (GA)")->group(search);
+  app.add_option("--init", c.init, "GA start: 'random' (N(0,1) codes), 'reference-best' (the codes of the unit's best reference images, through the generator's encode()) or a .npy file of codes (N, D)")->group(search);
+  app.add_option("--encode-tap", c.encode_tap, "--init reference-best: the tap whose features the generator's encode() takes")->group(search);
 
   const char* budget = "Budget and randomness";
   app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget);
@@ -113,6 +116,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--reference", c.reference, "fashion-mnist (test set) | none | .npy images [M,C,H,W] in [0,1]")->group(reference);
   app.add_option("--reference-count", c.reference_count, "Images of the reference set used")->group(reference);
   app.add_option("--data-dir", c.data_dir, "Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)")->group(reference);
+  app.add_option("--reference-cache", c.reference_cache, "Directory where reference activations are kept and reused (all units of a tap in one file); '' = none")->group(reference);
   app.add_option("--brute-force-pool", c.brute_force_pool, "Fashion-MNIST training images for the brute-force control (0 = none)")->group(reference);
 
   const char* run = "Run";

@@ -30,7 +30,8 @@ struct EvolveConfig {
   double sigma = 0.0;          // CMA family step size; 0: the algorithm's default
   double radius = 0.0;         // FDGD/NES sampling radius, SphereCMA sphere radius; 0: default
   double learning_rate = 0.0;  // FDGD/NES/SphereCMA; 0: default
-  std::string init = "random";  // or a .npy file of initial codes (code_size x N or N x code_size)
+  std::string init = "random";  // | reference-best | a .npy file of initial codes (N x code_size)
+  std::string encode_tap = "fc6";  // the features the generator's encode() inverts
   // budget and randomness
   std::uint64_t stimuli = 10'000;
   std::uint64_t generations = 0;  // > 0: the budget in generations instead of stimuli
@@ -43,6 +44,7 @@ struct EvolveConfig {
   std::string reference = "fashion-mnist";  // fashion-mnist | none | images .npy [M, C, H, W]
   std::int64_t reference_count = 10'000;    // first M images of the reference set
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string reference_cache;  // directory of cached reference activations ("" = none)
   std::int64_t brute_force_pool = 20'000;  // Fashion-MNIST training images for the control
   // execution and output
   std::string device = "auto";

@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 #include <optional>
 #include <string>
 
@@ -82,31 +83,25 @@ struct TimedUnit {
   }
 };
 
-/// The unit's activations for images stored as [count, C, H, W] floats, in batches.
-std::vector<double> activations(xdream::TorchNetworkUnit& unit, const GreyImages& images) {
-  std::vector<double> out;
-  out.reserve(static_cast<std::size_t>(images.count));
+/// A tap's activations at the unit's position for every channel (channels x images), for
+/// images stored as [count, 1, H, W] floats: one pass gives every unit of the tap (so one cached
+/// reference pass serves all of a layer's units).
+xdream::Population tap_activations(xdream::TorchNetworkUnit& unit, const GreyImages& images) {
+  xdream::Population out;
   constexpr std::int64_t batch = 200;  // larger batches cost page faults, not speed
   for (std::int64_t start = 0; start < images.count; start += batch) {
     const std::int64_t n = std::min(batch, images.count - start);
     const torch::Tensor tensor = torch::from_blob(
         const_cast<float*>(images.pixels.data()) + start * images.height * images.width,
         {n, 1, images.height, images.width}, torch::kFloat32);
-    const xdream::Scores scores = unit.evaluate(tensor);
-    out.insert(out.end(), scores.data(), scores.data() + scores.size());
+    torch::Tensor tap = unit.network().activations(tensor, unit.unit().tap);
+    if (unit.convolutional()) tap = tap.select(2, unit.unit().y).select(2, unit.unit().x);
+    tap = tap.to(torch::kCPU, torch::kFloat32).contiguous();  // [n, C]: a C x n column-major block
+    if (out.size() == 0) out.resize(tap.size(1), images.count);
+    std::copy_n(tap.data_ptr<float>(), tap.numel(), out.data() + start * out.rows());
   }
   return out;
 }
-
-struct Reference {
-  bool known = false;
-  double max = std::nan("");
-  std::int64_t best_index = -1;
-  std::int64_t count = 0;
-  double brute_force = std::nan("");  // expected max of K random pool images
-  std::int64_t pool = 0;
-  std::vector<float> best_image;
-};
 
 GreyImages read_reference(const EvolveConfig& c, const std::string& split, std::int64_t count,
                           const std::array<std::int64_t, 3>& shape) {
@@ -121,31 +116,107 @@ GreyImages read_reference(const EvolveConfig& c, const std::string& split, std::
   return images;
 }
 
+/// The unit's activations to the first `count` images of a split: from the cache directory when
+/// it holds them (a file per network, tap, position, split and count, all channels), else
+/// computed (and cached when a cache directory is given).
+std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetworkUnit& unit,
+                                     const GreyImages& images, const std::string& split,
+                                     const std::string& network_sha) {
+  fs::path cached;
+  xdream::Population all;
+  if (!c.reference_cache.empty()) {
+    const xdream::TorchUnit& u = unit.unit();
+    cached = fs::path(c.reference_cache) /
+             (network_sha.substr(0, 16) + "-" + u.tap + "-y" + std::to_string(u.y) + "x" +
+              std::to_string(u.x) + "-" + split + std::to_string(images.count) + ".npy");
+    if (fs::exists(cached)) {
+      all = xdream::io::load_npy(cached);
+      if (all.cols() != images.count) all.resize(0, 0);  // not ours: recompute
+    }
+  }
+  if (all.size() == 0) {
+    all = tap_activations(unit, images);
+    if (!cached.empty()) {
+      std::error_code error;
+      fs::create_directories(cached.parent_path(), error);
+      // A name of this process's own, then an atomic rename: parallel runs may race here.
+      fs::path mine = cached;
+      mine += "." + std::to_string(::getpid()) + ".npy";
+      xdream::io::save_npy(mine, all);
+      fs::rename(mine, cached, error);
+    }
+  }
+  const xdream::Index channel = unit.unit().channel;
+  std::vector<double> scores(static_cast<std::size_t>(all.cols()));
+  for (xdream::Index i = 0; i < all.cols(); ++i) scores[static_cast<std::size_t>(i)] = all(channel, i);
+  return scores;
+}
+
+struct Reference {
+  bool known = false;
+  double max = std::nan("");
+  std::int64_t best_index = -1;
+  std::int64_t count = 0;
+  double brute_force = std::nan("");  // expected max of K random pool images
+  std::int64_t pool = 0;
+  std::vector<float> best_image;
+  GreyImages images;                  // the reference set
+  std::vector<std::int64_t> ranking;  // its indices from the best response down
+};
+
 Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& unit,
-                            const std::array<std::int64_t, 3>& shape, std::uint64_t budget) {
+                            const std::array<std::int64_t, 3>& shape, std::uint64_t budget,
+                            const std::string& network_sha) {
   Reference r;
   if (c.reference == "none") return r;
   if (c.reference != "fashion-mnist") {
     throw std::invalid_argument("option --reference = " + c.reference +
                                 ": expected fashion-mnist or none");
   }
-  const GreyImages test = read_reference(c, "t10k", c.reference_count, shape);
-  const std::vector<double> scores = activations(unit, test);
+  r.images = read_reference(c, "t10k", c.reference_count, shape);
+  const std::vector<double> scores = reference_scores(c, unit, r.images, "t10k", network_sha);
   r.known = true;
-  r.count = test.count;
-  for (std::size_t i = 0; i < scores.size(); ++i) {
-    if (r.best_index < 0 || scores[i] > r.max) r.max = scores[i], r.best_index = static_cast<std::int64_t>(i);
-  }
-  const auto plane = test.height * test.width;
-  r.best_image.assign(test.pixels.begin() + r.best_index * plane,
-                      test.pixels.begin() + (r.best_index + 1) * plane);
+  r.count = r.images.count;
+  r.ranking.resize(scores.size());
+  std::iota(r.ranking.begin(), r.ranking.end(), std::int64_t{0});
+  std::stable_sort(r.ranking.begin(), r.ranking.end(), [&](std::int64_t a, std::int64_t b) {
+    return scores[static_cast<std::size_t>(a)] > scores[static_cast<std::size_t>(b)];
+  });
+  r.best_index = r.ranking.front();
+  r.max = scores[static_cast<std::size_t>(r.best_index)];
+  const auto plane = r.images.height * r.images.width;
+  r.best_image.assign(r.images.pixels.begin() + r.best_index * plane,
+                      r.images.pixels.begin() + (r.best_index + 1) * plane);
   if (c.brute_force_pool > 0) {
     const GreyImages train = read_reference(c, "train", c.brute_force_pool, shape);
     r.pool = train.count;
-    r.brute_force = expected_max_of_sample(activations(unit, train),
+    r.brute_force = expected_max_of_sample(reference_scores(c, unit, train, "train", network_sha),
                                            static_cast<std::int64_t>(budget));
   }
   return r;
+}
+
+/// The codes of the unit's `count` best reference images: the generator's `encode` of the
+/// network's `encode_tap` features (the bundled generator inverts fc6; XDream's "start from the
+/// unit's best natural images").
+xdream::Population reference_best_codes(const EvolveConfig& c, xdream::TorchGenerator& generator,
+                                        xdream::TorchNetworkUnit& unit, const Reference& r,
+                                        xdream::Index count) {
+  if (!r.known) {
+    throw std::invalid_argument("option --init = reference-best needs a reference set (--reference)");
+  }
+  if (!generator.can_encode()) {
+    throw std::invalid_argument("option --init = reference-best: the generator file '" +
+                                c.generator + "' has no method encode(features) -> codes");
+  }
+  count = std::min<xdream::Index>(count, r.count);
+  const auto plane = r.images.height * r.images.width;
+  torch::Tensor images = torch::empty({count, 1, r.images.height, r.images.width});
+  for (xdream::Index k = 0; k < count; ++k) {
+    std::copy_n(r.images.pixels.data() + r.ranking[static_cast<std::size_t>(k)] * plane, plane,
+                images.data_ptr<float>() + k * plane);
+  }
+  return generator.encode(unit.network().activations(images, c.encode_tap));
 }
 
 /// What the checkpoint keeps besides the optimizer and the algorithm.
@@ -405,13 +476,19 @@ int run_program(int argc, char** argv) {
   xdream::TorchNetwork network(c.network, generator.image_shape(), network_options);
   xdream::TorchNetworkUnit unit(std::move(network), {.tap = c.tap, .channel = c.unit, .y = c.y, .x = c.x});
   std::optional<xdream::Population> initial;
-  if (c.init != "random") initial = xdream::io::load_npy(c.init);
+  if (c.init != "random" && c.init != "reference-best") initial = xdream::io::load_npy(c.init);
   xdream::AnyAlgorithm algorithm =
       make_algorithm(c, generator.code_size(), initial ? &*initial : nullptr);
   const std::uint64_t budget_stimuli =
       c.generations > 0 ? c.generations * static_cast<std::uint64_t>(algorithm.population_size())
                         : c.stimuli;
-  const Reference reference = measure_reference(c, unit, generator.image_shape(), budget_stimuli);
+  const std::string network_sha = sha256_file(c.network);
+  const Reference reference =
+      measure_reference(c, unit, generator.image_shape(), budget_stimuli, network_sha);
+  if (c.init == "reference-best") {
+    initial = reference_best_codes(c, generator, unit, reference, algorithm.population_size());
+    algorithm = make_algorithm(c, generator.code_size(), &*initial);
+  }
 
   json record;
   record["settings"] = c;

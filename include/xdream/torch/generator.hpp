@@ -9,6 +9,7 @@
 
 #include <torch/script.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -69,6 +70,36 @@ class TorchGenerator {
   const std::array<std::int64_t, 3>& image_shape() const noexcept { return image_shape_; }
   const ::torch::Device& device() const noexcept { return device_; }
   const std::filesystem::path& file() const noexcept { return file_; }
+
+  /// Whether the module has a method `encode(features: Tensor[N, F]) -> Tensor[N, D]` mapping a
+  /// network's features back to codes (the bundled generator inverts the classifier's fc6).
+  bool can_encode() const { return module_.find_method("encode").has_value(); }
+
+  /// The codes (columns) of `features` through the module's `encode` method. Throws ModelError
+  /// when the module has none or it returns something other than [N, code_size] floats.
+  Population encode(const ::torch::Tensor& features) {
+    const auto method = module_.find_method("encode");
+    if (!method) {
+      throw ModelError("xdream: generator file '" + file_.string() + "' has no method encode");
+    }
+    c10::InferenceMode inference;
+    ::torch::jit::IValue output;
+    try {
+      output = (*method)({features.to(device_)});
+    } catch (const std::exception& e) {
+      throw ModelError("xdream: generator file '" + file_.string() + "': encode failed (" +
+                       detail::torch_failure(e) + ")");
+    }
+    if (!output.isTensor() || output.toTensor().dim() != 2 ||
+        output.toTensor().size(1) != code_size_ || output.toTensor().size(0) != features.size(0)) {
+      throw ModelError("xdream: generator file '" + file_.string() +
+                       "': encode did not return codes [N, " + std::to_string(code_size_) + "]");
+    }
+    const ::torch::Tensor codes = output.toTensor().to(::torch::kCPU, ::torch::kFloat32).contiguous();
+    Population result(code_size_, codes.size(0));
+    std::copy_n(codes.data_ptr<float>(), codes.numel(), result.data());
+    return result;
+  }
 
   /// The images `[N, C, H, W]` (float, in [0, 1], on the device) of the N codes (columns).
   ::torch::Tensor generate(const Population& codes) {
