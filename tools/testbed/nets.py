@@ -88,18 +88,48 @@ class Decoder(nn.Module):
 class Generator(nn.Module):
     """The exported generator: standardized code z [N,256] -> image [N,1,28,28] in [0,1].
 
-    z is mapped to the classifier's (pre-ReLU) fc6 space by fc6 = mean + std * z, with the
-    per-dimension mean and std of fc6 over the 60k training images, so that i.i.d. N(0,1)
-    codes (XDream's initial population) land where real fc6 features lie."""
+    z is mapped to the classifier's (pre-ReLU) fc6 space by fc6 = code_mean + z @ code_matrix^T,
+    where code_mean is the mean of fc6 over the 60k training images and code_matrix the
+    symmetric square root of their covariance (ZCA colouring), so that i.i.d. N(0,1) codes
+    (XDream's initial population) have the mean and covariance of real fc6 features.
+    encode(fc6) is the inverse map (code_inverse = code_matrix^-1), for codes of real images.
+    The integer attribute code_size tells C++ (xdream::TorchGenerator) the code length."""
 
-    def __init__(self, decoder: Decoder, mean: torch.Tensor, std: torch.Tensor):
+    code_size: int
+
+    def __init__(self, decoder: Decoder, mean: torch.Tensor, matrix: torch.Tensor,
+                 inverse: torch.Tensor):
         super().__init__()
+        self.code_size = int(mean.shape[0])
         self.decoder = decoder
         self.register_buffer("code_mean", mean.detach().clone().float())
-        self.register_buffer("code_std", std.detach().clone().float())
+        self.register_buffer("code_matrix", matrix.detach().clone().float())
+        self.register_buffer("code_inverse", inverse.detach().clone().float())
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.code_mean + self.code_std * codes)
+        return self.decoder(self.fc6(codes))
+
+    @torch.jit.export
+    def fc6(self, codes: torch.Tensor) -> torch.Tensor:
+        """codes [N,256] -> the classifier fc6 features they stand for."""
+        return self.code_mean + codes @ self.code_matrix.t()
+
+    @torch.jit.export
+    def encode(self, fc6: torch.Tensor) -> torch.Tensor:
+        """classifier fc6 features [N,256] -> codes (forward(encode(f)) decodes f)."""
+        return (fc6 - self.code_mean) @ self.code_inverse.t()
+
+
+def zca_colouring(features: torch.Tensor, eps: float = 1e-6):
+    """Mean, symmetric square root of the covariance, and its inverse (float64 maths)."""
+    f = features.double()
+    mean = f.mean(0)
+    cov = torch.cov(f.T)
+    evals, evecs = torch.linalg.eigh(cov)
+    evals = evals.clamp_min(eps)
+    matrix = evecs @ torch.diag(evals.sqrt()) @ evecs.T
+    inverse = evecs @ torch.diag(evals.rsqrt()) @ evecs.T
+    return mean.float(), matrix.float(), inverse.float(), evals.flip(0)
 
 
 def count_parameters(m: nn.Module) -> int:

@@ -9,8 +9,8 @@ From the Debian package dataset-fashion-mnist this script trains, deterministica
   2. the generator: a DeePSiM-like decoder that inverts the classifier's fc6, trained with
      pixel + feature losses, exported as models/fashion_mnist/generator.pt:
      forward(codes [N,256]) -> images [N,1,28,28] in [0,1], where the code is standardized:
-     fc6 = mean + std * code (per-dimension fc6 statistics over the training set), so that
-     i.i.d. N(0,1) codes decode to garment-like images.
+     fc6 = mean + code @ M^T, with the mean and M = covariance^(1/2) of fc6 over the training
+     set (ZCA colouring), so that i.i.d. N(0,1) codes decode to garment-like images.
 It then writes models/fashion_mnist/manifest.json and docs/images/testbed_generator_samples.png.
 
 Run with Debian's interpreter (the one that has python3-torch):
@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import sys
 import time
 
@@ -156,8 +157,7 @@ def sample_figure(path, generator, classifier, x_test, seed, n_cols=10):
     with torch.no_grad():
         samples = generator(codes)
         originals = x_test[:2 * n_cols]
-        f = classifier(originals)["fc6"]
-        recon = generator.decoder(f)
+        recon = generator(generator.encode(classifier(originals)["fc6"]))
         pred_s = classifier(samples)["fc8"].softmax(1)
     rows = [samples[i * n_cols:(i + 1) * n_cols] for i in range(3)]
     labels = ["N(0,1) code"] * 3
@@ -165,7 +165,7 @@ def sample_figure(path, generator, classifier, x_test, seed, n_cols=10):
         rows.append(originals[i * n_cols:(i + 1) * n_cols])
         labels.append("test image")
         rows.append(recon[i * n_cols:(i + 1) * n_cols])
-        labels.append("decoded fc6")
+        labels.append("decoded")
     fig, axes = plt.subplots(len(rows), n_cols, figsize=(n_cols * 1.0, len(rows) * 1.12))
     for r, (row, label) in enumerate(zip(rows, labels)):
         for c in range(n_cols):
@@ -180,7 +180,7 @@ def sample_figure(path, generator, classifier, x_test, seed, n_cols=10):
             if c == 0:
                 ax.set_ylabel(label, fontsize=6)
     fig.suptitle("xdream test bed: Fashion-MNIST fc6 generator (rows 1-3: random codes, titled with "
-                 "the classifier's top class; rows 4-7: test images / their decoded fc6)",
+                 "the classifier's top class and probability; rows 4-7: test images / their fc6 encoded and decoded)",
                  fontsize=6.5)
     fig.tight_layout(rect=(0, 0, 1, 0.97), h_pad=0.3, w_pad=0.1)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -236,6 +236,12 @@ def main():
         print(msg, flush=True)
 
     t_start = time.time()
+    # compile the TorchScript types now: torch.jit.script reads the source files when it first
+    # meets a class, and a source edited during the run must not end up in the exported files
+    torch.jit.script(nets.Classifier())
+    torch.jit.script(nets.Generator(nets.Decoder(), torch.zeros(256), torch.eye(256),
+                                    torch.eye(256)))
+    torch.manual_seed(args.seed)
     xtr, ytr = fmnist.load("train", args.data)
     if args.limit:
         xtr, ytr = xtr[:args.limit], ytr[:args.limit]
@@ -261,10 +267,12 @@ def main():
     # 2. fc6 statistics and generator
     with torch.no_grad():
         feats = batched(lambda b: classifier(b)["fc6"], x)
-    fc6_mean = feats.mean(0)
+    fc6_mean, code_matrix, code_inverse, fc6_evals = nets.zca_colouring(feats)
     fc6_std = feats.std(0).clamp_min(1e-3)
+    eff_rank = float(fc6_evals.sum() ** 2 / (fc6_evals ** 2).sum())
     log(f"fc6 over train: mean of means {float(fc6_mean.mean()):.3f}, std range "
-        f"[{float(fc6_std.min()):.3f}, {float(fc6_std.max()):.3f}]")
+        f"[{float(fc6_std.min()):.3f}, {float(fc6_std.max()):.3f}], covariance eigenvalues "
+        f"{float(fc6_evals[0]):.1f} .. {float(fc6_evals[-1]):.4f}, effective rank {eff_rank:.1f}")
     # the generator stage is seeded on its own, so that it depends only on the classifier's
     # weights and the seed (--reuse-classifier then gives the same generator as a full run)
     torch.manual_seed(args.seed + 1)
@@ -275,13 +283,13 @@ def main():
     train_decoder(decoder, classifier, x, feats, args.gen_steps, args.gen_batch, args.gen_lr,
                   args.w_pix, args.w_conv3, args.w_fc6, fc6_std, gen, log)
     t_gen = time.time() - t0
-    generator = nets.Generator(decoder, fc6_mean, fc6_std).eval()
+    generator = nets.Generator(decoder, fc6_mean, code_matrix, code_inverse).eval()
 
     # 3. export
     cls_path = os.path.join(args.out, "classifier.pt")
     gen_path = os.path.join(args.out, "generator.pt")
-    cls_script = save_script(classifier, cls_path)
-    gen_script = save_script(generator, gen_path)
+    save_script(classifier, cls_path)
+    save_script(generator, gen_path)
     cls_loaded = torch.jit.load(cls_path).eval()
     gen_loaded = torch.jit.load(gen_path).eval()
 
@@ -308,11 +316,15 @@ def main():
         assert imgs.shape == (1000, 1, 28, 28) and float(imgs.min()) >= 0 and float(imgs.max()) <= 1
         rnd = cls_loaded(imgs)
         probs = rnd["fc8"].softmax(1)
-        rnd_fc6_z = (rnd["fc6"] - fc6_mean) / fc6_std
+        # does the decoded image have the fc6 its code stands for? (correlation per image)
+        want = gen_loaded.fc6(codes)
         code_corr = float(torch.stack([torch.corrcoef(torch.stack([a, b]))[0, 1]
-                                       for a, b in zip(rnd_fc6_z, codes)]).mean())
+                                       for a, b in zip(rnd["fc6"], want)]).mean())
         # reconstructions of test images through the exported generator
-        z_test = (batched(lambda b: cls_loaded(b)["fc6"], x_test) - fc6_mean) / fc6_std
+        f_test = batched(lambda b: cls_loaded(b)["fc6"], x_test)
+        z_test = gen_loaded.encode(f_test)
+        assert float((gen_loaded.fc6(z_test) - f_test).abs().max()) < 1e-2 * float(f_test.abs().max())
+        z_test_std = float(z_test.std())
         rec = batched(gen_loaded, z_test)
         rec_mse = float(F.mse_loss(rec, x_test))
         rec_acc = float((batched(lambda b: cls_loaded(b)["fc8"].argmax(1), rec) == y_test)
@@ -346,6 +358,10 @@ def main():
 
     cmd = "/usr/bin/python3 tools/testbed/train.py" + "".join(
         f" {a}" for a in sys.argv[1:])
+    if args.reuse_classifier:
+        # the classifier came from an earlier run; a full run reproduces it from the seed
+        cmd += ("  (classifier weights reused from an earlier run of this script with the same "
+                "seed; the command without --reuse-classifier retrains them)")
     manifest = {
         "description": "xdream bundled in-silico test bed: Fashion-MNIST AlexNet-like classifier "
                        "(the 'brain') and a DeePSiM-like generator inverting its fc6. "
@@ -380,17 +396,23 @@ def main():
             "parameters": nets.count_parameters(generator),
             "code_size": int(fc6_mean.shape[0]),
             "output": {"shape": [1, 28, 28], "range": [0.0, 1.0], "channels": "grey"},
-            "code_space": "standardized classifier fc6 (pre-ReLU): fc6 = code_mean + code_std * "
-                          "code; code_mean/code_std are buffers in generator.pt and listed here",
-            "code_mean": [round(float(v), 6) for v in fc6_mean],
-            "code_std": [round(float(v), 6) for v in fc6_std],
+            "code_space": "whitened classifier fc6 (pre-ReLU): fc6 = code_mean + code_matrix @ "
+                          "code, code_matrix = Cov(fc6)^(1/2) over the 60k training images "
+                          "(symmetric square root, ZCA); buffers code_mean, code_matrix, "
+                          "code_inverse in generator.pt; exported methods fc6(codes) and "
+                          "encode(fc6) -> codes",
+            "fc6_mean": [round(float(v), 5) for v in fc6_mean],
+            "fc6_std": [round(float(v), 5) for v in fc6_std],
+            "fc6_covariance_eigenvalues_top10": [round(float(v), 4) for v in fc6_evals[:10]],
+            "fc6_covariance_effective_rank": round(eff_rank, 2),
+            "test_codes_std": z_test_std,
             "test_reconstruction_pixel_mse": rec_mse,
             "test_reconstruction_label_accuracy": rec_acc,
             "random_codes": {
                 "n": 1000,
                 "mean_max_softmax": float(probs.max(1).values.mean()),
                 "class_counts": torch.bincount(probs.argmax(1), minlength=10).tolist(),
-                "mean_corr_code_vs_refit_fc6": code_corr,
+                "mean_corr_fc6_of_code_vs_fc6_of_decoded_image": code_corr,
             },
             "forward_seconds_batch20": t_gen20,
         },
@@ -411,9 +433,12 @@ def main():
     # paths in arguments are machine-specific; keep them relative to the repository
     for k in ("out", "figure"):
         manifest["training"]["arguments"][k] = os.path.relpath(getattr(args, k), REPO)
+    text = json.dumps(manifest, indent=1)
+    # keep number lists on one line each
+    text = re.sub(r"\[\s*([-0-9.e,\s]+?)\s*\]",
+                  lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text)
     with open(os.path.join(args.out, "manifest.json.tmp"), "w") as f:
-        json.dump(manifest, f, indent=1)
-        f.write("\n")
+        f.write(text + "\n")
     os.replace(os.path.join(args.out, "manifest.json.tmp"), os.path.join(args.out, "manifest.json"))
     log(f"wrote {cls_path} ({manifest['classifier']['sha256'][:16]}...), {gen_path} "
         f"({manifest['generator']['sha256'][:16]}...), manifest.json; total "
