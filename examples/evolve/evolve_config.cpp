@@ -72,7 +72,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       "the bundled Fashion-MNIST classifier, through the bundled generator, 10,000 stimuli.",
       "xdream-evolve"};
   app.set_config("--config", "", "Read options from a TOML or INI file (keys = option names)");
-  app.option_defaults()->always_capture_default();
+  // An option given twice: the last one counts (as in most command lines).
+  app.option_defaults()->always_capture_default()->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeLast);
 
   const char* models = "Models (design section 8 contract)";
   app.add_option("--generator", c.generator, "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")->group(models);
@@ -84,8 +86,10 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--x", c.x, "Column of a convolutional unit; -1 = centre")->group(models);
   app.add_option("--resize-height", c.resize_height, "Resize images before the network (0 = no)")->group(models);
   app.add_option("--resize-width", c.resize_width, "Resize images before the network (0 = no)")->group(models);
-  app.add_option("--mean", c.mean, "Per-channel mean to subtract before the network")->group(models);
-  app.add_option("--std", c.std, "Per-channel std to divide by before the network")->group(models);
+  app.add_option("--mean", c.mean, "Per-channel mean to subtract before the network")
+      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--std", c.std, "Per-channel std to divide by before the network")
+      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   const char* search = "Search";
   app.add_option("--algorithm", c.algorithm, "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")->group(search);

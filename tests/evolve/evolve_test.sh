@@ -53,7 +53,7 @@ same_run() {  # same results (every column of scores.csv but seconds, codes, ima
 if [[ $part == all || $part == resume ]]; then
   for algorithm in ga sep-cmaes; do
     common=(--algorithm "$algorithm" --generations 20 --seed 7 --threads 1 --quiet --noise poisson --checkpoint-every 4
-            --reference-count 500 --brute-force-pool 0 --tap conv2 --unit 3)
+            --reference-count 500 --brute-force-pool 0 --tap fc8 --unit 1)
     "$evolve" "${common[@]}" --out "$work/whole-$algorithm" > /dev/null || fail "uninterrupted $algorithm run"
     for point in 0:evaluated 7:evaluated 7:image 7:checkpointed 19:checkpointed 20:final; do
       out=$work/killed-$algorithm-${point/:/-}
