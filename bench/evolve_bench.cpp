@@ -6,7 +6,7 @@
 // Models: the bundled test bed by default; others through the environment (e.g. full-size
 // random-weight DeePSiM-fc6 and AlexNet made by tools/export_*.py --random-weights):
 //   XDREAM_BENCH_GENERATOR, XDREAM_BENCH_NETWORK, XDREAM_BENCH_TAP (fc8), XDREAM_BENCH_THREADS (2),
-//   XDREAM_BENCH_CODE_SIZE (0: the generator's code_size attribute)
+//   XDREAM_BENCH_CODE_SIZE (0: the generator's code_size attribute), XDREAM_BENCH_DEVICE (cpu)
 // Times are wall-clock (LibTorch runs its own threads). See docs/benchmarks.md.
 #include <xdream/driver.hpp>
 #include <xdream/genetic/genetic.hpp>
@@ -38,9 +38,9 @@ Models load() {
   xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
   xdream::TorchGenerator generator(setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"),
                                    {.code_size = std::stoi(setting("XDREAM_BENCH_CODE_SIZE", "0")),
-                                    .device = "cpu"});
+                                    .device = setting("XDREAM_BENCH_DEVICE", "cpu")});
   xdream::TorchNetwork network(setting("XDREAM_BENCH_NETWORK", XDREAM_MODELS_DIR "/classifier.pt"),
-                               generator.image_shape(), {.device = "cpu"});
+                               generator.image_shape(), {.device = setting("XDREAM_BENCH_DEVICE", "cpu")});
   xdream::TorchNetworkUnit unit(std::move(network), {.tap = setting("XDREAM_BENCH_TAP", "fc8"), .channel = 0});
   return {std::move(generator), std::move(unit)};
 }
