@@ -10,6 +10,7 @@ formulas and the expected outputs for fixed inputs.
 import argparse
 import hashlib
 import os
+import sys
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -204,6 +205,15 @@ def sha256_file(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def reexec_with_fixed_hash_seed():
+    """TorchScript writes a module's constants in an order that follows Python's string hashing,
+    which is randomized per process; run under PYTHONHASHSEED=0 so that the .pt bytes (not only
+    the weights) repeat from run to run."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -337,4 +347,5 @@ def write_readme(out):
 
 
 if __name__ == "__main__":
+    reexec_with_fixed_hash_seed()
     main()

@@ -199,6 +199,15 @@ def forward_time(fn, x, repeats=20):
     return float(np.median(times))
 
 
+def reexec_with_fixed_hash_seed():
+    """TorchScript writes a module's constants in an order that follows Python's string hashing,
+    which is randomized per process; run under PYTHONHASHSEED=0 so that the .pt bytes (not only
+    the weights) repeat from run to run."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -446,4 +455,5 @@ def main():
 
 
 if __name__ == "__main__":
+    reexec_with_fixed_hash_seed()
     main()
