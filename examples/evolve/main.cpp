@@ -398,6 +398,9 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
     summary["reference_count"] = reference.count;
     summary["reference_best_index"] = reference.best_index;
     summary["relative_activation"] = final_generation.best_clean / reference.max;
+    // A ratio to a best reference response <= 0 means nothing (the unit is silent on natural
+    // images); tables should leave such units out.
+    summary["relative_activation_meaningful"] = reference.max > 0.0;
     if (reference.pool > 0) {
       summary["brute_force_expected_max"] = reference.brute_force;
       summary["brute_force_relative"] = reference.brute_force / reference.max;
@@ -418,7 +421,9 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
     std::printf("  best of %lld reference images (Fashion-MNIST test #%lld): %.6g\n",
                 static_cast<long long>(reference.count),
                 static_cast<long long>(reference.best_index), reference.max);
-    std::printf("  relative activation: %.3f\n", final_generation.best_clean / reference.max);
+    std::printf("  relative activation: %.3f%s\n", final_generation.best_clean / reference.max,
+                reference.max > 0.0 ? ""
+                                    : " (not meaningful: the unit's best reference response is <= 0)");
     if (reference.pool > 0) {
       std::printf("  brute-force control (expected best of %llu random training images): %.3f\n",
                   static_cast<unsigned long long>(final_generation.stimuli),
