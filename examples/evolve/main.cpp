@@ -555,6 +555,14 @@ int run_program(int argc, char** argv) {
 }  // namespace xdream_evolve
 
 int main(int argc, char** argv) {
+  // LibTorch's OpenMP threads spin while they wait for work; on a machine whose cores are busy
+  // with other programs that made a generation ~10x slower (docs/benchmarks.md). The OpenMP
+  // runtime reads its settings when it loads, so set them and start again, once; a user's own
+  // OMP_WAIT_POLICY is kept.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);  // on failure, carry on with the default policy
+  }
   try {
     return xdream_evolve::run_program(argc, argv);
   } catch (const std::exception& e) {
