@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -71,7 +72,8 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       "generative network (XDream). With no options: unit 0 of fc8 (the class 'T-shirt/top') of "
       "the bundled Fashion-MNIST classifier, through the bundled generator, 10,000 stimuli.",
       "xdream-evolve"};
-  app.set_config("--config", "", "Read options from a TOML or INI file (keys = option names)");
+  app.set_config("--config", "", "Read options from a TOML or INI file (keys = the long option names without the leading dashes, e.g. mutation-rate = 0.9)");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
   // An option given twice: the last one counts (as in most command lines).
   app.option_defaults()->always_capture_default()->multi_option_policy(
       CLI::MultiOptionPolicy::TakeLast);
@@ -107,9 +109,17 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--encode-tap", c.encode_tap, "--init reference-best: the tap whose features the generator's encode() takes")->group(search);
 
   const char* budget = "Budget and randomness";
-  app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget);
-  app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget);
-  app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run)")->group(budget);
+  // Unsigned settings: CLI11 would wrap "-1" around to 2^64 - 1; refuse negative text instead.
+  const CLI::Validator non_negative(
+      [](std::string& text) -> std::string {
+        const auto first = text.find_first_not_of(" \t");
+        return first != std::string::npos && text[first] == '-' ? "expected a whole number >= 0"
+                                                                : "";
+      },
+      "UINT");
+  app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget)->check(non_negative);
+  app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget)->check(non_negative);
+  app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run)")->group(budget)->check(non_negative);
 
   const char* noise = "Noise (design section 6)";
   app.add_option("--noise", c.noise, "none | poisson | multiplicative")->group(noise);
@@ -117,7 +127,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")->group(noise);
 
   const char* reference = "Reference set and control";
-  app.add_option("--reference", c.reference, "fashion-mnist (test set) | none | .npy images [M,C,H,W] in [0,1]")->group(reference);
+  app.add_option("--reference", c.reference, "fashion-mnist (the test set; for the bundled models) | none")->group(reference);
   app.add_option("--reference-count", c.reference_count, "Images of the reference set used")->group(reference);
   app.add_option("--data-dir", c.data_dir, "Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)")->group(reference);
   app.add_option("--reference-cache", c.reference_cache, "Directory where reference activations are kept and reused (all units of a tap in one file); '' = none")->group(reference);
@@ -134,8 +144,16 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, like every other error of the program; 2 = the command line itself is wrong.
+    std::string message = e.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::fprintf(stderr, "xdream-evolve: error: %s (see --help)\n", message.c_str());
+    return 2;
   }
 
   if (!invocation.resume.empty()) {

@@ -126,8 +126,14 @@ std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetwork
   xdream::Population all;
   if (!c.reference_cache.empty()) {
     const xdream::TorchUnit& u = unit.unit();
+    // Everything that changes the activations names the file: the network, the preprocessing,
+    // the data, the tap and position, the split and the count.
+    std::string preprocessing = c.data_dir + "|" + std::to_string(c.resize_height) + "x" +
+                                std::to_string(c.resize_width);
+    for (double v : c.mean) preprocessing += "|m" + std::to_string(v);
+    for (double v : c.std) preprocessing += "|s" + std::to_string(v);
     cached = fs::path(c.reference_cache) /
-             (network_sha.substr(0, 16) + "-" + u.tap + "-y" + std::to_string(u.y) + "x" +
+             (network_sha.substr(0, 16) + "-" + sha256_bytes(preprocessing).substr(0, 8) + "-" + u.tap + "-y" + std::to_string(u.y) + "x" +
               std::to_string(u.x) + "-" + split + std::to_string(images.count) + ".npy");
     if (fs::exists(cached)) {
       all = xdream::io::load_npy(cached);
@@ -159,6 +165,7 @@ struct Reference {
   std::int64_t count = 0;
   double brute_force = std::nan("");  // expected max of K random pool images
   std::int64_t pool = 0;
+  std::uint64_t budget = 0;  // K of the brute-force control
   std::vector<float> best_image;
   GreyImages images;                  // the reference set
   std::vector<std::int64_t> ranking;  // its indices from the best response down
@@ -190,6 +197,7 @@ Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& uni
   if (c.brute_force_pool > 0) {
     const GreyImages train = read_reference(c, "train", c.brute_force_pool, shape);
     r.pool = train.count;
+    r.budget = budget;
     r.brute_force = expected_max_of_sample(reference_scores(c, unit, train, "train", network_sha),
                                            static_cast<std::int64_t>(budget));
   }
@@ -266,7 +274,10 @@ class Printer {
       return;
     }
     const std::uint32_t every = std::max<std::uint32_t>(1, total_generations / 20);
-    if (s.generation % every == 0 || done >= 1.0) std::printf("%s\n", text.c_str());
+    if (s.generation % every == 0 || done >= 1.0) {
+      std::printf("%s\n", text.c_str());
+      std::fflush(stdout);
+    }
   }
   void finish_line() {
     if (terminal_ && !quiet_) std::fprintf(stderr, "\n");
@@ -367,7 +378,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
       static_cast<int>(last_images.size(0)), static_cast<int>(channels), static_cast<int>(height),
       static_cast<int>(width), static_cast<int>(std::ceil(std::sqrt(last_images.size(0)))),
       height < 64 ? 3 : 1);
-  write_score_plot(dir / "scores.png", progress.history);
+  write_score_plot(dir / "scores.png", progress.history, c.noise != "none");
   write_text_atomically(dir / "scores.csv", scores_csv(progress.history));
   {
     xdream::Population one(best.code.size(), 1);
@@ -384,7 +395,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
   summary["generations"] = progress.history.size();
   summary["stimuli"] = final_generation.stimuli;
   summary["final_best_clean"] = final_generation.best_clean;
-  summary["best_clean_ever"] = best.clean_score;
+  summary["best_clean_ever"] = std::isnan(best.clean_score) ? best.score : best.clean_score;
   summary["best_score_ever"] = best.score;
   summary["seconds"] = progress.seconds;
   if (loop_generations > 0) {
@@ -426,7 +437,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
                                     : " (not meaningful: the unit's best reference response is <= 0)");
     if (reference.pool > 0) {
       std::printf("  brute-force control (expected best of %llu random training images): %.3f\n",
-                  static_cast<unsigned long long>(final_generation.stimuli),
+                  static_cast<unsigned long long>(reference.budget),
                   reference.brute_force / reference.max);
     }
   }
@@ -468,6 +479,13 @@ int run_program(int argc, char** argv) {
   } else {
     check(c);
     check_new_run_directory(dir, invocation.force);
+    // Absolute paths in config.json: --resume works from any working directory.
+    for (std::string* path : {&c.generator, &c.network, &c.data_dir, &c.reference_cache}) {
+      if (!path->empty()) *path = fs::absolute(*path).lexically_normal().string();
+    }
+    if (c.init != "random" && c.init != "reference-best") {
+      c.init = fs::absolute(c.init).lexically_normal().string();
+    }
   }
   check(c);
 
@@ -484,12 +502,32 @@ int run_program(int argc, char** argv) {
   if (c.init != "random" && c.init != "reference-best") initial = xdream::io::load_npy(c.init);
   xdream::AnyAlgorithm algorithm =
       make_algorithm(c, generator.code_size(), initial ? &*initial : nullptr);
+  const auto population = static_cast<std::uint64_t>(algorithm.population_size());
+  if (c.generations == 0 && c.stimuli < population) {
+    throw std::invalid_argument("option --stimuli = " + std::to_string(c.stimuli) +
+                                ": expected at least one generation (" +
+                                std::to_string(population) + " stimuli for --algorithm " +
+                                c.algorithm + ")");
+  }
+  // The stimuli the run will present (whole generations, never over the budget).
   const std::uint64_t budget_stimuli =
-      c.generations > 0 ? c.generations * static_cast<std::uint64_t>(algorithm.population_size())
-                        : c.stimuli;
+      c.generations > 0 ? c.generations * population : c.stimuli / population * population;
   const std::string network_sha = sha256_file(c.network);
+  if (!invocation.quiet && c.reference != "none") {
+    std::printf("xdream-evolve: measuring unit %s[%lld] on the reference set%s...\n",
+                c.tap.c_str(), static_cast<long long>(c.unit),
+                c.brute_force_pool > 0 ? " and the brute-force pool" : "");
+    std::fflush(stdout);
+  }
   const Reference reference =
       measure_reference(c, unit, generator.image_shape(), budget_stimuli, network_sha);
+  if (c.noise == "poisson" && !(reference.max > 0.0)) {
+    throw std::invalid_argument(
+        "option --noise poisson: the unit's best reference response is " +
+        std::to_string(reference.max) +
+        " <= 0, so no spike rate can be scaled to it; choose another unit or --noise "
+        "multiplicative");
+  }
   if (c.init == "reference-best") {
     initial = reference_best_codes(c, generator, unit, reference, algorithm.population_size());
     algorithm = make_algorithm(c, generator.code_size(), &*initial);
@@ -518,8 +556,7 @@ int run_program(int argc, char** argv) {
                                "(their sha256 differ from config.json)");
     }
   } else {
-    create_run_directory(dir, invocation.force);
-    write_text_atomically(dir / "config.json", record.dump(2) + "\n");
+    create_run_directory(dir, invocation.force, record.dump(2) + "\n");
   }
   if (!invocation.quiet) {
     std::printf("xdream-evolve: %s on unit %s[%lld] of %s, through %s (code %lld -> %lldx%lldx%lld), %s%s\n",
@@ -529,6 +566,7 @@ int run_program(int argc, char** argv) {
                 static_cast<long long>(generator.image_shape()[1]),
                 static_cast<long long>(generator.image_shape()[2]),
                 resuming ? "resuming " : "", dir.string().c_str());
+    std::fflush(stdout);
   }
 
   const std::uint64_t noise_seed = c.seed + 1;

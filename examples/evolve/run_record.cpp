@@ -58,11 +58,23 @@ void check_new_run_directory(const std::filesystem::path& dir, bool force) {
   }
 }
 
-void create_run_directory(const std::filesystem::path& dir, bool force) {
+void create_run_directory(const std::filesystem::path& dir, bool force, const std::string& config) {
   std::error_code error;
-  if (force && std::filesystem::exists(dir, error)) std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir / "images", error);
+  const std::filesystem::path target = std::filesystem::absolute(dir);
+  std::filesystem::create_directories(target.parent_path(), error);
+  std::filesystem::path staging = target;
+  staging += ".partial-" + std::to_string(::getpid());
+  std::filesystem::remove_all(staging, error);
+  std::filesystem::create_directories(staging / "images", error);
   if (error) {
+    throw std::runtime_error("option --out: cannot create '" + dir.string() + "' (" +
+                             error.message() + ")");
+  }
+  write_text_atomically(staging / "config.json", config);
+  if (force && std::filesystem::exists(target, error)) std::filesystem::remove_all(target);
+  std::filesystem::rename(staging, target, error);
+  if (error) {
+    std::filesystem::remove_all(staging);
     throw std::runtime_error("option --out: cannot create '" + dir.string() + "' (" +
                              error.message() + ")");
   }
@@ -89,7 +101,7 @@ std::string scores_csv(const std::vector<xdream::GenerationStats>& history) {
 }
 
 void write_score_plot(const std::filesystem::path& file,
-                      const std::vector<xdream::GenerationStats>& history) {
+                      const std::vector<xdream::GenerationStats>& history, bool noisy) {
   xdream_examples::Series best{"best", {}, {200, 40, 40}}, mean{"mean", {}, {60, 60, 200}},
       clean{"clean best", {}, {30, 150, 60}};
   bool has_clean = false;
@@ -97,7 +109,7 @@ void write_score_plot(const std::filesystem::path& file,
     best.values.push_back(row.best);
     mean.values.push_back(row.mean);
     clean.values.push_back(row.best_clean);
-    has_clean = has_clean || !std::isnan(row.best_clean);
+    has_clean = noisy && (has_clean || !std::isnan(row.best_clean));
   }
   std::vector<xdream_examples::Series> series{best, mean};
   if (has_clean) series.push_back(clean);

@@ -21,15 +21,17 @@ void write_text_atomically(const std::filesystem::path& path, const std::string&
 /// is created.
 void check_new_run_directory(const std::filesystem::path& dir, bool force);
 
-/// Creates the run directory (replacing an earlier run's with `force`) and images/ in it.
-void create_run_directory(const std::filesystem::path& dir, bool force);
+/// Creates the run directory with images/ and config.json in it, atomically: all three are made
+/// under a temporary name beside it, then renamed into place (replacing an earlier run's with
+/// `force`), so a crash leaves either no directory or a resumable one.
+void create_run_directory(const std::filesystem::path& dir, bool force, const std::string& config);
 
 /// scores.csv: one row per generation.
 std::string scores_csv(const std::vector<xdream::GenerationStats>& history);
 
 /// scores.png: best, mean and (when known) clean best score per generation.
 void write_score_plot(const std::filesystem::path& file,
-                      const std::vector<xdream::GenerationStats>& history);
+                      const std::vector<xdream::GenerationStats>& history, bool noisy);
 
 /// images/genNNNN.png (zero-padded generation number).
 std::filesystem::path generation_image(const std::filesystem::path& dir, std::uint32_t generation);

@@ -123,6 +123,13 @@ if [[ $part == all || $part == errors ]]; then
   else
     fail "existing-out: $(cat "$work/existing.log")"
   fi
+  expect_error negative-budget "--generations: expected a whole number >= 0" --generations -1
+  expect_error budget-below-generation "expected at least one generation" --stimuli 5 --reference none
+  expect_error poisson-silent-unit "the unit's best reference response is" --noise poisson \
+    --reference-count 1 --brute-force-pool 0 --tap fc8 --unit 0
+  printf 'mutation_rate = 0.9\n' > "$work/misspelt.toml"
+  expect_error config-misspelt-key "mutation_rate" --config "$work/misspelt.toml"
+  expect_error config-missing "was not readable" --config "$work/none.toml"
   expect_error unknown-algorithm "option --algorithm = annealing" --algorithm annealing
   expect_error bad-ga-parameter "mutation_rate" --mutation-rate 1.5
   expect_error no-run-to-resume "has no config.json" --resume "$work"

@@ -11,6 +11,7 @@
 #include <torch/script.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <map>
