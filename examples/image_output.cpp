@@ -53,6 +53,21 @@ const char* glyph(char c) {
       return "000111101110111";
     case '+':
       return "000010111010000";
+    // lowercase letters for legends and axis captions (3x5)
+    case 'a': return "000011101101011";
+    case 'b': return "100100111101111";
+    case 'c': return "000011100100011";
+    case 'd': return "001001111101111";
+    case 'g': return "000111101111001";
+    case 'i': return "010000010010010";
+    case 'l': return "110010010010111";
+    case 'm': return "000111111101101";
+    case 'n': return "000110101101101";
+    case 'o': return "000111101101111";
+    case 'r': return "000101110100100";
+    case 's': return "000011110011110";
+    case 't': return "010111010010011";
+    case 'u': return "000101101101111";
     default:
       return "000000000000000";
   }
@@ -173,7 +188,13 @@ void write_plot_png(const std::filesystem::path& path, const std::vector<Series>
   }
   canvas.line(left, top, left, height - bottom, black);
   canvas.line(left, height - bottom, width - right, height - bottom, black);
-  (void)x_label;  // the pixel font has digits only; the caption lives in the file name and docs
+  canvas.text(width - right - 4 * 2 * static_cast<int>(x_label.size()), height - 18, x_label, black);
+  int legend_y = top + 6;  // legend: a colour swatch and the series' name, top left
+  for (const auto& s : series) {
+    canvas.line(left + 10, legend_y + 5, left + 30, legend_y + 5, s.rgb, 3);
+    canvas.text(left + 36, legend_y, s.name, black);
+    legend_y += 16;
+  }
   for (const auto& s : series) {
     for (std::size_t i = 1; i < s.values.size(); ++i) {
       if (!std::isfinite(s.values[i - 1]) || !std::isfinite(s.values[i])) continue;
