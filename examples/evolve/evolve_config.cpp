@@ -127,11 +127,11 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")->group(noise);
 
   const char* reference = "Reference set and control";
-  app.add_option("--reference", c.reference, "fashion-mnist (the test set; for the bundled models) | none")->group(reference);
+  app.add_option("--reference", c.reference, "fashion-mnist (the test set) | fashion-mnist-train (the training set, also the brute-force pool: the paper's definitions) | none")->group(reference);
   app.add_option("--reference-count", c.reference_count, "Images of the reference set used")->group(reference);
   app.add_option("--data-dir", c.data_dir, "Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)")->group(reference);
   app.add_option("--reference-cache", c.reference_cache, "Directory where reference activations are kept and reused (all units of a tap in one file); '' = none")->group(reference);
-  app.add_option("--brute-force-pool", c.brute_force_pool, "Fashion-MNIST training images for the brute-force control (0 = none)")->group(reference);
+  app.add_option("--brute-force-pool", c.brute_force_pool, "With --reference fashion-mnist: Fashion-MNIST training images for the brute-force control (0 = none)")->group(reference);
 
   const char* run = "Run";
   auto* device = app.add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->group(run);

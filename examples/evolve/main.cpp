@@ -166,6 +166,8 @@ struct Reference {
   double brute_force = std::nan("");  // expected max of K random pool images
   std::int64_t pool = 0;
   std::uint64_t budget = 0;  // K of the brute-force control
+  std::string split;         // "test" or "training"
+
   std::vector<float> best_image;
   GreyImages images;                  // the reference set
   std::vector<std::int64_t> ranking;  // its indices from the best response down
@@ -176,12 +178,17 @@ Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& uni
                             const std::string& network_sha) {
   Reference r;
   if (c.reference == "none") return r;
-  if (c.reference != "fashion-mnist") {
+  if (c.reference != "fashion-mnist" && c.reference != "fashion-mnist-train") {
     throw std::invalid_argument("option --reference = " + c.reference +
-                                ": expected fashion-mnist or none");
+                                ": expected fashion-mnist, fashion-mnist-train or none");
   }
-  r.images = read_reference(c, "t10k", c.reference_count, shape);
-  const std::vector<double> scores = reference_scores(c, unit, r.images, "t10k", network_sha);
+  // fashion-mnist: the test split (issue 4's reference); fashion-mnist-train: the training split,
+  // which is also the brute-force pool (the paper's definitions: both over one image set).
+  const bool paper = c.reference == "fashion-mnist-train";
+  const std::string split = paper ? "train" : "t10k";
+  r.split = paper ? "training" : "test";
+  r.images = read_reference(c, split, c.reference_count, shape);
+  const std::vector<double> scores = reference_scores(c, unit, r.images, split, network_sha);
   r.known = true;
   r.count = r.images.count;
   r.ranking.resize(scores.size());
@@ -194,7 +201,11 @@ Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& uni
   const auto plane = r.images.height * r.images.width;
   r.best_image.assign(r.images.pixels.begin() + r.best_index * plane,
                       r.images.pixels.begin() + (r.best_index + 1) * plane);
-  if (c.brute_force_pool > 0) {
+  if (paper) {
+    r.pool = r.count;
+    r.budget = budget;
+    r.brute_force = expected_max_of_sample(scores, static_cast<std::int64_t>(budget));
+  } else if (c.brute_force_pool > 0) {
     const GreyImages train = read_reference(c, "train", c.brute_force_pool, shape);
     r.pool = train.count;
     r.budget = budget;
@@ -407,6 +418,7 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
   if (reference.known) {
     summary["reference_max"] = reference.max;
     summary["reference_count"] = reference.count;
+    summary["reference_split"] = reference.split;
     summary["reference_best_index"] = reference.best_index;
     summary["relative_activation"] = final_generation.best_clean / reference.max;
     // A ratio to a best reference response <= 0 means nothing (the unit is silent on natural
@@ -429,8 +441,8 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
               progress.seconds);
   std::printf("  final generation's best activation (clean): %.6g\n", final_generation.best_clean);
   if (reference.known) {
-    std::printf("  best of %lld reference images (Fashion-MNIST test #%lld): %.6g\n",
-                static_cast<long long>(reference.count),
+    std::printf("  best of %lld reference images (Fashion-MNIST %s #%lld): %.6g\n",
+                static_cast<long long>(reference.count), reference.split.c_str(),
                 static_cast<long long>(reference.best_index), reference.max);
     std::printf("  relative activation: %.3f%s\n", final_generation.best_clean / reference.max,
                 reference.max > 0.0 ? ""

@@ -42,6 +42,25 @@ assert c.shape == (20, 256) and b.shape == (256,), (c.shape, b.shape)" "$out/cod
   done
 fi
 
+if [[ $part == all || $part == e2e ]]; then
+  # The paper's definitions: the training set is the reference and the brute-force pool, so the
+  # control (expected best of K < M random reference images) is below 1.
+  out=$work/e2e-paper
+  if "$evolve" --tap fc6 --unit 2 --stimuli 1000 --reference fashion-mnist-train \
+       --reference-count 5000 --seed 2 --threads 2 --out "$out" --quiet > "$out.log" 2>&1; then
+    rel=$(json "$out/summary.json" "['relative_activation']")
+    brute=$(json "$out/summary.json" "['brute_force_relative']")
+    split=$(json "$out/summary.json" "['reference_split']")
+    if /usr/bin/python3 -c "import sys; sys.exit(0 if 0 < $brute < 1 and $rel > $brute and '$split' == 'training' else 1)"; then
+      pass "e2e paper definitions fc6[2]: relative activation $rel, brute force $brute < 1"
+    else
+      fail "e2e paper definitions fc6[2]: relative activation $rel, brute force $brute, split $split"
+    fi
+  else
+    fail "e2e paper definitions: exit $? ($(tail -1 "$out.log"))"
+  fi
+fi
+
 same_run() {  # same results (every column of scores.csv but seconds, codes, images)
   local a=$1 b=$2
   cmp -s "$a/codes.npy" "$b/codes.npy" && cmp -s "$a/best_code.npy" "$b/best_code.npy" &&
