@@ -22,10 +22,23 @@ const std::vector<std::string>& algorithm_names() {
 }
 
 namespace {
+// The settings every non-GA algorithm shares, for whichever of them its options have; 0 in the
+// config means "the algorithm's default".
 template <class Options>
-void common(Options& options, const EvolveConfig& c) {
+Options options_from(const EvolveConfig& c) {
+  Options options;
   options.seed = c.seed;
   if (c.population > 0) options.population_size = c.population;
+  if constexpr (requires { options.sigma; }) {
+    if (c.sigma > 0) options.sigma = c.sigma;
+  }
+  if constexpr (requires { options.radius; }) {
+    if (c.radius > 0) options.radius = c.radius;
+  }
+  if constexpr (requires { options.learning_rate; }) {
+    if (c.learning_rate > 0) options.learning_rate = c.learning_rate;
+  }
+  return options;
 }
 }  // namespace
 
@@ -52,53 +65,23 @@ xdream::AnyAlgorithm make_algorithm(const EvolveConfig& c, xdream::Index code_si
     }
     return AnyAlgorithm(Genetic<>(code_size, options, selection, crossover, mutation), name);
   }
-  if (name == "cmaes") {
-    CMAESOptions options;
-    common(options, c);
-    if (c.sigma > 0) options.sigma = c.sigma;
-    return AnyAlgorithm(CMAES(code_size, options), name);
-  }
+  if (name == "cmaes") return AnyAlgorithm(CMAES(code_size, options_from<CMAESOptions>(c)), name);
   if (name == "sep-cmaes") {
-    SepCMAESOptions options;
-    common(options, c);
-    if (c.sigma > 0) options.sigma = c.sigma;
-    return AnyAlgorithm(SepCMAES(code_size, options), name);
+    return AnyAlgorithm(SepCMAES(code_size, options_from<SepCMAESOptions>(c)), name);
   }
   if (name == "cholesky-cmaes") {
-    CholeskyCMAESOptions options;
-    common(options, c);
-    if (c.sigma > 0) options.sigma = c.sigma;
-    return AnyAlgorithm(CholeskyCMAES(code_size, options), name);
+    return AnyAlgorithm(CholeskyCMAES(code_size, options_from<CholeskyCMAESOptions>(c)), name);
   }
-  if (name == "lm-ma-es") {
-    LMMAESOptions options;
-    common(options, c);
-    if (c.sigma > 0) options.sigma = c.sigma;
-    return AnyAlgorithm(LMMAES(code_size, options), name);
-  }
+  if (name == "lm-ma-es") return AnyAlgorithm(LMMAES(code_size, options_from<LMMAESOptions>(c)), name);
   if (name == "sphere-cma") {
-    SphereCMAOptions options;
-    common(options, c);
+    auto options = options_from<SphereCMAOptions>(c);
     // The sphere of typical codes: |z| of an N(0, I) code is about sqrt(D) (Wang & Ponce's 300
     // is the norm of DeePSiM fc6 codes, a different scale).
-    options.radius = c.radius > 0 ? c.radius : std::sqrt(static_cast<double>(code_size));
-    if (c.learning_rate > 0) options.learning_rate = c.learning_rate;
+    if (c.radius <= 0) options.radius = std::sqrt(static_cast<double>(code_size));
     return AnyAlgorithm(SphereCMA(code_size, options), name);
   }
-  if (name == "fdgd") {
-    FDGDOptions options;
-    common(options, c);
-    if (c.radius > 0) options.radius = c.radius;
-    if (c.learning_rate > 0) options.learning_rate = c.learning_rate;
-    return AnyAlgorithm(FDGD(code_size, options), name);
-  }
-  if (name == "nes") {
-    NESOptions options;
-    common(options, c);
-    if (c.radius > 0) options.radius = c.radius;
-    if (c.learning_rate > 0) options.learning_rate = c.learning_rate;
-    return AnyAlgorithm(NES(code_size, options), name);
-  }
+  if (name == "fdgd") return AnyAlgorithm(FDGD(code_size, options_from<FDGDOptions>(c)), name);
+  if (name == "nes") return AnyAlgorithm(NES(code_size, options_from<NESOptions>(c)), name);
   throw std::invalid_argument("option --algorithm = " + name + ": unknown");
 }
 

@@ -1,5 +1,7 @@
 #include "evolve_config.hpp"
 
+#include <xdream/genetic/presets.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -35,20 +37,14 @@ void from_json(const nlohmann::json& json, EvolveConfig& config) {
 
 namespace {
 
-struct Preset {
-  std::int64_t population;
-  double rate, size, selectivity, heritability;
-  std::int64_t n_conserve;
-};
-
-// The paper's per-generator GA settings and Wang & Ponce's lab GA (design section 4).
-const std::map<std::string, Preset>& presets() {
-  static const std::map<std::string, Preset> table{
-      {"norm1", {15, 1.0, 1.5, 2.0, 0.5, 0}},   {"norm2", {10, 0.5, 0.7, 4.0, 0.5, 0}},
-      {"conv3", {12, 0.65, 0.75, 2.25, 0.5, 0}}, {"conv4", {10, 0.9, 0.75, 2.5, 0.5, 0}},
-      {"pool5", {10, 0.6, 1.0, 2.5, 0.75, 0}},  {"fc6", {20, 0.5, 0.5, 2.0, 0.5, 0}},
-      {"fc7", {45, 0.6, 0.3, 1.25, 0.5, 0}},    {"fc8", {20, 0.2, 0.6, 2.0, 0.5, 0}},
-      {"wang-ponce", {40, 0.25, 0.75, 0.5, 0.75, 10}}};
+// The paper's per-generator GA settings and Wang & Ponce's lab GA (design section 4), by the
+// names --ga-preset takes.
+const std::map<std::string, xdream::GeneticPreset>& presets() {
+  namespace p = xdream::presets;
+  static const std::map<std::string, xdream::GeneticPreset> table{
+      {"norm1", p::norm1}, {"norm2", p::norm2}, {"conv3", p::conv3}, {"conv4", p::conv4},
+      {"pool5", p::pool5}, {"fc6", p::fc6},     {"fc7", p::fc7},     {"fc8", p::fc8},
+      {"wang-ponce", p::wang_ponce_lab}};
   return table;
 }
 
@@ -175,10 +171,10 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
     if (it == presets().end()) {
       bad("ga-preset", c.ga_preset, "norm1, norm2, conv3, conv4, pool5, fc6, fc7, fc8 or wang-ponce");
     }
-    const Preset& p = it->second;
-    if (app.get_option("--population")->count() == 0 && c.algorithm == "ga") c.population = p.population;
-    if (rate->count() == 0) c.mutation_rate = p.rate;
-    if (size->count() == 0) c.mutation_size = p.size;
+    const xdream::GeneticPreset& p = it->second;
+    if (app.get_option("--population")->count() == 0 && c.algorithm == "ga") c.population = p.population_size;
+    if (rate->count() == 0) c.mutation_rate = p.mutation_rate;
+    if (size->count() == 0) c.mutation_size = p.mutation_size;
     if (selectivity->count() == 0) c.selectivity = p.selectivity;
     if (heritability->count() == 0) c.heritability = p.heritability;
     if (conserve->count() == 0) c.n_conserve = p.n_conserve;

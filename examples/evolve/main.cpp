@@ -248,10 +248,6 @@ struct Progress {
   auto tie() const { return std::tie(history, last_codes, noise_evaluations, seconds); }
 };
 
-std::string version_text() {
-  return std::string(XDREAM_VERSION_STRING);
-}
-
 /// Test hook (tests/evolve): XDREAM_EVOLVE_KILL_AT="G:POINT" kills the process with SIGKILL at
 /// POINT (evaluated | image | checkpointed) of generation G, to test resume at each point.
 void kill_point(std::uint32_t generation, const char* point) {
@@ -293,7 +289,6 @@ class Printer {
   void finish_line() {
     if (terminal_ && !quiet_) std::fprintf(stderr, "\n");
   }
-  bool quiet() const { return quiet_; }
 
  private:
   bool quiet_, noisy_, terminal_;
@@ -488,6 +483,7 @@ int run_program(int argc, char** argv) {
       std::printf("xdream-evolve: the run in %s is complete (summary.json)\n", dir.string().c_str());
       return 0;
     }
+    check(c);
   } else {
     check(c);
     check_new_run_directory(dir, invocation.force);
@@ -499,7 +495,6 @@ int run_program(int argc, char** argv) {
       c.init = fs::absolute(c.init).lexically_normal().string();
     }
   }
-  check(c);
 
   xdream::set_torch_threads(c.threads);
   xdream::TorchGenerator generator(c.generator, {.code_size = c.code_size, .device = c.device});
@@ -548,7 +543,7 @@ int run_program(int argc, char** argv) {
   json record;
   record["settings"] = c;
   record["program"] = "xdream-evolve";
-  record["versions"] = json{{"xdream", version_text()},
+  record["versions"] = json{{"xdream", xdream::version_string},
                              {"libtorch", TORCH_VERSION},
                              {"compiler", __VERSION__}};
   record["models"] = {{"generator", {{"file", c.generator}, {"sha256", sha256_file(c.generator)}}},

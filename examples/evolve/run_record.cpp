@@ -2,7 +2,10 @@
 
 #include "image_output.hpp"
 
+#include <xdream/io/archive.hpp>
+
 #include <cmath>
+#include <span>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -14,17 +17,7 @@
 namespace xdream_evolve {
 
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::FILE* out = std::fopen(temporary.c_str(), "wb");
-    if (out == nullptr) throw std::runtime_error("cannot write '" + temporary.string() + "'");
-    const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size() &&
-                         std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
-    std::fclose(out);
-    if (!written) throw std::runtime_error("cannot write '" + temporary.string() + "'");
-  }
-  std::filesystem::rename(temporary, path);
+  xdream::io::write_file_atomically(path, std::as_bytes(std::span(text.data(), text.size())));
 }
 
 void check_new_run_directory(const std::filesystem::path& dir, bool force) {

@@ -12,7 +12,8 @@
 
 namespace xdream_evolve {
 
-/// Writes `text` to `path` atomically (temporary file + flush + rename).
+/// Writes `text` to `path` atomically (xdream::io::write_file_atomically: temporary file, fsync,
+/// rename).
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);
 
 /// Checks that a new run may be written to `dir`: it must not exist, or `force` must be given

@@ -94,8 +94,8 @@ class TorchNetwork {
   /// Activations `[N, ...]` at `tap` for a batch of images `[N, C, H, W]` (on any device; the
   /// result is on the network's device): one forward pass in inference mode.
   ::torch::Tensor activations(const ::torch::Tensor& images, const std::string& tap) {
-    check_input(images);
     if (output_taps_.count(tap) == 0) {
+      check_input(images);  // forward() checks it on the other path
       auto function = submodule_function(tap);
       c10::InferenceMode inference;
       std::vector<::torch::jit::IValue> stack{module_._ivalue(), preprocess(images)};
