@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -167,6 +168,7 @@ struct Reference {
   std::int64_t pool = 0;
   std::uint64_t budget = 0;  // K of the brute-force control
   std::string split;         // "test" or "training"
+  double test_max = std::nan("");  // with the training split: the best of the 10,000 test images
 
   std::vector<float> best_image;
   GreyImages images;                  // the reference set
@@ -205,6 +207,10 @@ Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& uni
     r.pool = r.count;
     r.budget = budget;
     r.brute_force = expected_max_of_sample(scores, static_cast<std::int64_t>(budget));
+    // The best test-set image too (a weaker bar than the best of the training set; cached).
+    const std::vector<double> test =
+        reference_scores(c, unit, read_reference(c, "t10k", 10'000, shape), "t10k", network_sha);
+    r.test_max = *std::max_element(test.begin(), test.end());
   } else if (c.brute_force_pool > 0) {
     const GreyImages train = read_reference(c, "train", c.brute_force_pool, shape);
     r.pool = train.count;
@@ -419,6 +425,10 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
     // A ratio to a best reference response <= 0 means nothing (the unit is silent on natural
     // images); tables should leave such units out.
     summary["relative_activation_meaningful"] = reference.max > 0.0;
+    if (!std::isnan(reference.test_max)) {
+      summary["test_set_max"] = reference.test_max;
+      summary["relative_to_test_set"] = final_generation.best_clean / reference.test_max;
+    }
     if (reference.pool > 0) {
       summary["brute_force_expected_max"] = reference.brute_force;
       summary["brute_force_relative"] = reference.brute_force / reference.max;
@@ -442,6 +452,10 @@ int evolve(const Invocation& invocation, const EvolveConfig& c, const fs::path& 
     std::printf("  relative activation: %.3f%s\n", final_generation.best_clean / reference.max,
                 reference.max > 0.0 ? ""
                                     : " (not meaningful: the unit's best reference response is <= 0)");
+    if (!std::isnan(reference.test_max)) {
+      std::printf("  relative to the best of the 10000 test images: %.3f\n",
+                  final_generation.best_clean / reference.test_max);
+    }
     if (reference.pool > 0) {
       std::printf("  brute-force control (expected best of %llu random training images): %.3f\n",
                   static_cast<unsigned long long>(reference.budget),

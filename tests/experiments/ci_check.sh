@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # experiments.ci: the short version of the experiment set (experiments/ci.json), asserting only what
 # must hold on the bundled test bed (issue 5):
-#   1. evolved > best of the reference set (relative activation > 1) for most units (>= 75 %);
+#   1. evolved > best of the reference set (4,000 training images; relative activation > 1) for most
+#      units (>= 75 %);
 #   2. the GA beats the same-budget brute-force control for >= 75 % of units (the >= 90 % target is
 #      judged on the full experiment, docs/results.md: with 8 short runs one unlucky unit is 12 %);
 #   3. at fc8 (the deepest layer) the learned fc6 generator beats raw pixels for most units and in median.
