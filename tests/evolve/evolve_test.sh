@@ -51,8 +51,12 @@ if [[ $part == all || $part == e2e ]]; then
     rel=$(json "$out/summary.json" "['relative_activation']")
     brute=$(json "$out/summary.json" "['brute_force_relative']")
     split=$(json "$out/summary.json" "['reference_split']")
-    if /usr/bin/python3 -c "import sys; sys.exit(0 if 0 < $brute < 1 and $rel > $brute and '$split' == 'training' else 1)"; then
-      pass "e2e paper definitions fc6[2]: relative activation $rel, brute force $brute < 1"
+    # The same run judged against the best of the 10,000 test images (a separate maximum).
+    best=$(json "$out/summary.json" "['final_best_clean']")
+    test_max=$(json "$out/summary.json" "['test_set_max']")
+    rel_test=$(json "$out/summary.json" "['relative_to_test_set']")
+    if /usr/bin/python3 -c "import sys; sys.exit(0 if 0 < $brute < 1 and $rel > $brute and '$split' == 'training' and $test_max > 0 and abs($rel_test - $best / $test_max) < 1e-9 * $rel_test else 1)"; then
+      pass "e2e paper definitions fc6[2]: relative activation $rel, brute force $brute < 1, vs test set $rel_test"
     else
       fail "e2e paper definitions fc6[2]: relative activation $rel, brute force $brute, split $split"
     fi
