@@ -16,6 +16,7 @@ import csv
 import math
 import os
 import statistics
+import sys
 from collections import defaultdict
 
 import matplotlib
@@ -67,7 +68,7 @@ KEEP = ["experiment", "grid", "cell", "status", "wall_seconds", "algorithm", "ge
         "network_sha256", "init", "population", "mutation_rate", "mutation_size", "selectivity", "heritability",
         "n_conserve", "noise", "noise_level", "seed", "stimuli", "tap", "unit", "device", "reference_count",
         "brute_force_pool", "reference_split", "relative_activation", "brute_force_relative", "relative_to_test_set",
-        "test_set_max", "final_best_clean", "best_clean_ever",
+        "test_set_max", "run_dir", "final_best_clean", "best_clean_ever",
         "best_score_ever", "reference_max", "reference_best_index", "brute_force_expected_max", "seconds",
         "ms_per_generation", "result_generations"]
 
@@ -107,10 +108,14 @@ def load_rows(path):
         ref = fnum(r.get("reference_max"))
         r["valid"] = ref is not None and ref > 0
         r["rel"] = fnum(r.get("relative_activation")) if r["valid"] else None
-        r["bf"] = fnum(r.get("brute_force_relative"))
+        r["bf"] = fnum(r.get("brute_force_relative")) if r["valid"] else None
         test = fnum(r.get("test_set_max"))
         r["rel_test"] = fnum(r.get("relative_to_test_set")) if test is not None and test > 0 else None
         r["clean"] = fnum(r.get("final_best_clean"))
+        # Every statistic here is over the paper's reference (the 60,000 training images): a run
+        # made against another reference set (an older protocol) is left out, and counted.
+        if r["status"] == "done" and r.get("reference_split") != "training":
+            r["status"] = "other reference"
     return rows
 
 
@@ -174,6 +179,10 @@ def section_status(rows, md):
                     f2(med(walls), 1) if walls else "–", f2(sum(walls) / 60, 1) if walls else "–"])
     md.append(table(["experiment", "cells planned", "cells done", "state", "stimuli per run",
                      "median s per run (evolution)", "sum of run minutes"], out))
+    other = [r for r in rows if r["status"] == "other reference"]
+    if other:
+        md.append(f"\n{len(other)} finished runs were made against another reference set than the 60,000 "
+                  "training images (an older protocol) and are left out; `scripts/experiments` re-runs them.")
     nets = sorted({r.get("network_sha256", "") for r in rows if r["status"] == "done"} - {""})
     gens = sorted({(os.path.basename(r.get("generator", "")), r.get("generator_sha256", "")) for r in rows
                    if r["status"] == "done" and r.get("generator_sha256")})
@@ -276,32 +285,62 @@ def section_main(rows, paper, md, figdir, runs_root):
     savefig(fig, os.path.join(figdir, "main_vs_brute_force.png"))
     md.append("![evolved vs brute force](results/main_vs_brute_force.png)\n")
 
-    # images: evolved next to the best natural image, 4 units per layer, seed 0
-    pairs = []
+    # images: every unit's final evolved stimulus next to its best natural image (seed 0)
+    section_images(main, md, figdir, runs_root)
+
+
+def final_image(r, runs_root):
+    """(run directory, final generation's best image by clean score) of a row, or None."""
+    d = os.path.join(runs_root, r.get("run_dir") or
+                     os.path.join("runs", "experiments", r["experiment"], "runs", r["cell"]))
+    gens = fnum(r.get("result_generations"))
+    if gens is None:
+        return None
+    img = os.path.join(d, "images", f"gen{int(gens) - 1:04d}.png")
+    if not (os.path.exists(img) and os.path.exists(os.path.join(d, "reference_best.png"))):
+        return None
+    return d, img
+
+
+def section_images(main, md, figdir, runs_root):
+    path = os.path.join(figdir, "main_images.png")
+    per_layer = []
     for layer in LAYERS:
-        rs = sorted([r for r in main if r["tap"] == layer and r.get("seed") == "0"],
-                    key=lambda r: int(r["unit"]))[:4]
-        for r in rs:
-            d = os.path.join(runs_root, "runs", "experiments", r["experiment"], "runs", r["cell"])
-            if os.path.exists(os.path.join(d, "best.png")) and os.path.exists(os.path.join(d, "reference_best.png")):
-                pairs.append((r, d))
-    if pairs:
-        cols = 8
-        nrow = math.ceil(len(pairs) / 4)
-        fig, axes = plt.subplots(nrow, cols, figsize=(cols * 1.05, nrow * 1.35), squeeze=False)
-        for ax in axes.flat:
-            ax.set_axis_off()
-        for i, (r, d) in enumerate(pairs):
-            row, k = divmod(i, 4)
-            for j, (fn, what) in enumerate([("reference_best.png", "best natural"), ("best.png", "evolved")]):
-                ax = axes[row, 2 * k + j]
-                ax.imshow(plt.imread(os.path.join(d, fn)), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-                ax.set_title(f"{r['tap']}[{r['unit']}] {what}" + ("\n" + (f"{r['rel']:.2f}x" if r["rel"] is not None else "ratio n/a") if j else "\n1.00x"),
-                             fontsize=5.5, pad=1)
-        savefig(fig, os.path.join(figdir, "main_images.png"))
-        md.append("Evolved stimuli (right of each pair, with their relative activation) next to the unit's "
-                  "best reference image (left; the best of the 60,000 training images), seed 0, the first four units of each layer:\n")
-        md.append("![evolved and natural images](results/main_images.png)\n")
+        rs = sorted([r for r in main if r["tap"] == layer and r.get("seed") == "0"], key=lambda r: int(r["unit"]))
+        found = [(r, final_image(r, runs_root)) for r in rs]
+        per_layer.append((layer, [(r, f) for r, f in found if f]))
+    pairs = sum(len(p) for _, p in per_layer)
+    caption = ("Every unit of the main experiment (seed 0): the best image of the final generation (right of "
+               "each pair, with its relative activation) next to the unit's best natural image (left: the best "
+               "of the 60,000 training images); grey titles: units without a meaningful ratio:\n")
+    if pairs == 0:
+        print(f"make_results: no run directories under {runs_root}: {path} is not redrawn", file=sys.stderr)
+        if os.path.exists(path):
+            md.append(caption.replace(":\n", " (drawn from the run directories of the last full run):\n"))
+            md.append("![evolved and natural images](results/main_images.png)\n")
+        return
+    per_row = 10
+    rows_needed = sum(max(1, math.ceil(len(p) / per_row)) for _, p in per_layer if p)
+    fig, axes = plt.subplots(rows_needed, 2 * per_row, figsize=(2 * per_row * 0.55, rows_needed * 0.85),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    row = 0
+    for layer, p in per_layer:
+        if not p:
+            continue
+        for i, (r, (d, img)) in enumerate(p):
+            rr, k = row + i // per_row, i % per_row
+            ratio = f"{r['rel']:.2f}x" if r["rel"] is not None else "n/a"
+            for j, fn in enumerate([os.path.join(d, "reference_best.png"), img]):
+                ax = axes[rr, 2 * k + j]
+                ax.imshow(plt.imread(fn), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+                ax.set_title(f"{layer}[{r['unit']}]" if j == 0 else ratio, fontsize=4.5, pad=1,
+                             color="black" if r["rel"] is not None else "grey")
+        row += max(1, math.ceil(len(p) / per_row))
+    savefig(fig, path)
+    md.append(caption)
+    md.append("![evolved and natural images](results/main_images.png)\n")
 
 
 def section_generators(rows, paper, md, figdir):
