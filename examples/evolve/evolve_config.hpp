@@ -41,7 +41,7 @@ struct EvolveConfig {
   double noise_level = 0.0;    // poisson: expected spikes L (default 20); multiplicative: nu (0.2)
   int noise_reps = 1;
   // reference set and control
-  std::string reference = "fashion-mnist";  // fashion-mnist | none
+  std::string reference = "fashion-mnist";  // fashion-mnist (test) | fashion-mnist-train | none
   std::int64_t reference_count = 10'000;    // first M images of the reference set
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   std::string reference_cache;  // directory of cached reference activations ("" = none)
