@@ -26,6 +26,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,6 +295,7 @@ void write_json_atomic(const fs::path& p, const json& j) {
 
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
+void on_child(int) {}  // only wakes sigsuspend
 
 struct Job {
   pid_t pid = -1;
@@ -304,10 +306,16 @@ struct Job {
   std::chrono::steady_clock::time_point start;
 };
 
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log, const sigset_t& child_mask) {
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    sigprocmask(SIG_SETMASK, &child_mask, nullptr);
+    // A run must not outlive its runner (killed with SIGKILL, say): the next runner would take the
+    // lock and start the cell again beside it.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(128 + SIGTERM);
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -332,6 +340,9 @@ std::string join(const std::vector<std::string>& v) {
 
 enum class CellState { done, resumable, fresh, stale };
 
+fs::path run_dir(const Experiment& ex, const Cell& c) { return ex.out / "runs" / c.name; }
+fs::path cell_record_file(const Experiment& ex, const Cell& c) { return ex.out / "cells" / (c.name + ".json"); }
+
 /// sha256 of a file (sha256sum, once per file and call of the program); "" if unreadable.
 std::string file_sha256(const std::string& path) {
   static std::map<std::string, std::string> known;
@@ -348,9 +359,8 @@ std::string file_sha256(const std::string& path) {
   return known[path] = out;
 }
 
-/// True when a model file a finished run used has changed since (its recorded sha256 differs).
-bool models_changed(const fs::path& dir) {
-  const json config = read_json(dir / "config.json");
+/// True when a model file a run used has changed since (its recorded sha256 differs).
+bool models_changed(const json& config) {
   if (!config.is_object() || !config.contains("models")) return false;
   for (const auto& [role, m] : config["models"].items()) {
     if (!m.is_object() || !m.contains("file") || !m.contains("sha256")) continue;
@@ -360,37 +370,133 @@ bool models_changed(const fs::path& dir) {
   return false;
 }
 
-CellState cell_state(const Experiment& ex, const Cell& c, const json& want) {
-  const fs::path dir = ex.out / "runs" / c.name;
-  const json recorded = read_json(ex.out / "cells" / (c.name + ".json"));
-  const bool same = recorded.is_object() && recorded.contains("args") && recorded["args"] == want;
-  if (fs::exists(dir / "DONE")) {
-    return ((same || recorded.is_null()) && !models_changed(dir)) ? CellState::done : CellState::stale;
+/// Whether a setting recorded in config.json holds an option's value. xdream-evolve records paths
+/// as absolute paths (relative ones are taken from the runner's directory, which its runs share).
+bool same_setting(const json& setting, const json& option) {
+  if (option.is_null() || option.is_boolean()) return true;  // flags are no settings' values
+  if (setting.is_array()) {
+    if (!option.is_array()) return true;
+    if (option.size() != setting.size()) return false;
+    for (std::size_t i = 0; i < option.size(); ++i) {
+      if (!same_setting(setting[i], option[i])) return false;
+    }
+    return true;
   }
-  if (fs::exists(dir / "config.json") && fs::exists(dir / "checkpoint.bin") && same) return CellState::resumable;
-  return CellState::fresh;
+  if (setting.is_number()) {
+    if (option.is_number()) return setting.get<double>() == option.get<double>();
+    if (!option.is_string()) return false;
+    const std::string text = option.get<std::string>();  // from --set
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    return !text.empty() && *end == '\0' && setting.get<double>() == value;
+  }
+  if (setting.is_string()) {
+    const std::string have = setting.get<std::string>(), text = value_text(option);
+    if (have == text) return true;
+    std::error_code error;
+    const fs::path absolute = fs::absolute(text, error);
+    return !text.empty() && !error && absolute.lexically_normal().string() == have;
+  }
+  return true;
+}
+
+/// Whether a run directory's config.json agrees with a cell's options, as far as it records them:
+/// each option that names a setting (dashes as underscores) must hold that setting's value.
+bool settings_match(const json& config, const json& options) {
+  if (!config.is_object() || !config.contains("settings") || !config["settings"].is_object()) return false;
+  const json& settings = config["settings"];
+  for (auto it = options.begin(); it != options.end(); ++it) {
+    std::string key = it.key();
+    std::replace(key.begin(), key.end(), '-', '_');
+    if (settings.contains(key) && !same_setting(settings[key], it.value())) return false;
+  }
+  return true;
+}
+
+/// What a cell's run directory holds with respect to the cell's options now: a finished run of
+/// them (done), an unfinished one with a checkpoint (resumable), one of other options or model
+/// files (stale) or nothing usable (fresh).
+///
+/// The record cells/CELL.json says which options the directory's run has: this runner removes a
+/// cell's run directory before it starts it anew and only then records the new arguments as
+/// "run_dir_args". A record of an earlier runner (which left the old directory in place until
+/// xdream-evolve replaced it, seconds after the launch) has only "args", the arguments of the last
+/// launch: its DONE counts only if that launch was recorded as done.
+CellState cell_state(const Experiment& ex, const Cell& c) {
+  const fs::path dir = run_dir(ex, c);
+  const bool finished = fs::exists(dir / "DONE");
+  if (!finished && !fs::exists(dir / "config.json")) return CellState::fresh;
+  const json want = option_args(c.options);
+  const json record = read_json(cell_record_file(ex, c));
+  const json config = read_json(dir / "config.json");
+  const bool recorded = record.is_object();
+  const bool new_record = recorded && record.contains("run_dir_args");
+  const bool launched_with_these = recorded && record.value("args", json()) == want;
+  if (finished) {
+    bool same = false;
+    if (!recorded) {
+      same = true;  // finished before the runner kept records
+    } else if (new_record) {
+      same = record["run_dir_args"] == want;
+    } else {
+      same = launched_with_these && record.value("state", "") == "done";
+    }
+    return same && !models_changed(config) ? CellState::done : CellState::stale;
+  }
+  const bool same = (new_record ? record["run_dir_args"] == want : launched_with_these) &&
+                    settings_match(config, c.options);
+  if (!same) return CellState::stale;
+  return fs::exists(dir / "checkpoint.bin") ? CellState::resumable : CellState::fresh;
 }
 
 struct RunStats {
   int done_before = 0, ran = 0, resumed = 0, failed = 0;
 };
 
+struct Pending {
+  const Experiment* ex;
+  const Cell* cell;
+  bool resume;
+};
+
+/// The xdream-evolve command of a cell (the one --dry-run prints).
+std::vector<std::string> evolve_command(const std::string& evolve, const Pending& p, int threads) {
+  const fs::path dir = run_dir(*p.ex, *p.cell);
+  std::vector<std::string> args{evolve};
+  if (p.resume) {
+    args.insert(args.end(), {"--resume", dir.string(), "--threads", std::to_string(threads), "--quiet"});
+    return args;
+  }
+  const std::vector<std::string> o = option_args(p.cell->options);
+  args.insert(args.end(), o.begin(), o.end());
+  if (!p.cell->options.contains("threads")) args.insert(args.end(), {"--threads", std::to_string(threads)});
+  if (!p.cell->options.contains("quiet")) args.push_back("--quiet");
+  args.insert(args.end(), {"--out", dir.string(), "--force"});
+  return args;
+}
+
+/// Removes the staging directories (CELL.partial-PID) that xdream-evolve runs of a cell stopped
+/// before they renamed them left behind. Only while this runner holds the experiment's lock and
+/// runs nothing of the cell.
+void remove_staging_directories(const fs::path& dir) {
+  const std::string prefix = dir.filename().string() + ".partial-";
+  std::error_code error;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir.parent_path(), error)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (name.find_first_not_of("0123456789", prefix.size()) != std::string::npos) continue;
+    std::error_code ignored;
+    fs::remove_all(e.path(), ignored);
+  }
+}
+
 RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jobs, int threads,
                  bool dry_run, int limit) {
   RunStats st;
-  struct Pending {
-    const Experiment* ex;
-    const Cell* cell;
-    bool resume;
-  };
   std::vector<Pending> queue;
   for (Experiment& ex : exs) {
-    fs::create_directories(ex.out / "runs");
-    fs::create_directories(ex.out / "logs");
-    fs::create_directories(ex.out / "cells");
     for (const Cell& c : ex.cells) {
-      const json want = option_args(c.options);
-      switch (cell_state(ex, c, want)) {
+      switch (cell_state(ex, c)) {
         case CellState::done: ++st.done_before; break;
         case CellState::resumable: queue.push_back({&ex, &c, true}); break;
         case CellState::stale:
@@ -407,75 +513,84 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
               queue.size(), jobs, threads);
   std::fflush(stdout);
   if (dry_run) {
-    for (const Pending& p : queue) {
-      const fs::path dir = p.ex->out / "runs" / p.cell->name;
-      std::vector<std::string> a{evolve};
-      if (p.resume) {
-        a.insert(a.end(), {"--resume", dir.string()});
-      } else {
-        const auto o = option_args(p.cell->options);
-        a.insert(a.end(), o.begin(), o.end());
-        a.insert(a.end(), {"--out", dir.string(), "--force"});
-      }
-      std::printf("%s\n", join(a).c_str());
-    }
+    for (const Pending& p : queue) std::printf("%s\n", join(evolve_command(evolve, p, threads)).c_str());
     return st;
   }
+  for (Experiment& ex : exs) {
+    fs::create_directories(ex.out / "runs");
+    fs::create_directories(ex.out / "logs");
+    fs::create_directories(ex.out / "cells");
+  }
 
+  // SIGINT, SIGTERM and SIGCHLD stay blocked except inside sigsuspend, so a stop request cannot
+  // slip in between the check of stop_requested and the wait (the children get the mask as it was).
+  sigset_t watched, before, waiting;
+  sigemptyset(&watched);
+  for (int sig : {SIGINT, SIGTERM, SIGCHLD}) sigaddset(&watched, sig);
+  sigprocmask(SIG_BLOCK, &watched, &before);
+  waiting = before;
+  for (int sig : {SIGINT, SIGTERM, SIGCHLD}) sigdelset(&waiting, sig);
   struct sigaction sa {};
-  sa.sa_handler = on_signal;  // no SA_RESTART: waitpid returns EINTR and the children are stopped
   sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction child_sa {}, child_before {};
+  sigemptyset(&child_sa.sa_mask);
+  child_sa.sa_handler = on_child;
+  sigaction(SIGCHLD, &child_sa, &child_before);
+
   std::vector<Job> running;
   std::size_t next = 0;
   const auto t0 = std::chrono::steady_clock::now();
   std::size_t finished = 0;
+  bool children_stopped = false;
 
-  auto launch = [&](const Pending& p, bool resume) {
-    const fs::path dir = p.ex->out / "runs" / p.cell->name;
+  auto launch = [&](const Pending& p) {
+    const fs::path dir = run_dir(*p.ex, *p.cell);
     const fs::path log = p.ex->out / "logs" / (p.cell->name + ".log");
     const json want = option_args(p.cell->options);
     Job job;
     job.cell = p.cell;
     job.ex = p.ex;
-    job.resumed = resume;
-    job.args = {evolve};
-    if (resume) {
-      job.args.insert(job.args.end(), {"--resume", dir.string(), "--threads", std::to_string(threads), "--quiet"});
-    } else {
-      if (fs::exists(dir) && !fs::exists(dir / "config.json")) fs::remove_all(dir);  // a half-made directory
-      const std::vector<std::string> o = option_args(p.cell->options);
-      job.args.insert(job.args.end(), o.begin(), o.end());
-      if (!p.cell->options.contains("threads")) job.args.insert(job.args.end(), {"--threads", std::to_string(threads)});
-      if (!p.cell->options.contains("quiet")) job.args.push_back("--quiet");
-      job.args.insert(job.args.end(), {"--out", dir.string(), "--force"});
-    }
-    write_json_atomic(p.ex->out / "cells" / (p.cell->name + ".json"),
-                      json{{"args", want}, {"command", join(job.args)}, {"state", "running"}});
+    job.resumed = p.resume;
+    job.args = evolve_command(evolve, p, threads);
+    // A new run replaces the directory anyway. Removing it now, before the arguments are recorded,
+    // means that a stop or an early failure of xdream-evolve (before it replaces the directory
+    // itself, after loading the models) cannot leave the old results looking like these.
+    if (!p.resume) fs::remove_all(dir);
+    remove_staging_directories(dir);
+    write_json_atomic(cell_record_file(*p.ex, *p.cell), json{{"args", want},
+                                                             {"run_dir_args", want},
+                                                             {"command", join(job.args)},
+                                                             {"state", "running"}});
     {
       std::ofstream l(log, std::ios::app);
       l << "$ " << join(job.args) << '\n';
     }
     job.start = std::chrono::steady_clock::now();
-    job.pid = spawn(job.args, log);
+    job.pid = spawn(job.args, log, before);
     running.push_back(std::move(job));
   };
 
-  while ((next < queue.size() || !running.empty())) {
+  while (next < queue.size() || !running.empty()) {
     while (!stop_requested && next < queue.size() && static_cast<int>(running.size()) < jobs) {
-      launch(queue[next], queue[next].resume);
+      launch(queue[next]);
       ++next;
     }
+    if (stop_requested && !children_stopped) {
+      for (const Job& j : running) kill(j.pid, SIGTERM);
+      children_stopped = true;
+    }
+    if (running.empty()) break;  // stopped before the rest started
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid == 0) {
+      sigsuspend(&waiting);  // until a child ends or a stop is requested
+      continue;
+    }
     if (pid < 0) {
-      if (errno == EINTR) {
-        if (stop_requested) {
-          for (const Job& j : running) kill(j.pid, SIGTERM);
-        }
-        continue;
-      }
+      if (errno == EINTR) continue;
       break;
     }
     auto it = std::find_if(running.begin(), running.end(), [&](const Job& j) { return j.pid == pid; });
@@ -483,12 +598,12 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
     Job job = std::move(*it);
     running.erase(it);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.start).count();
-    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                    fs::exists(job.ex->out / "runs" / job.cell->name / "DONE");
-    const fs::path cellfile = job.ex->out / "cells" / (job.cell->name + ".json");
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(run_dir(*job.ex, *job.cell) / "DONE");
+    const char* state = ok ? "done" : stop_requested ? "stopped" : "failed";
+    const fs::path cellfile = cell_record_file(*job.ex, *job.cell);
     json rec = read_json(cellfile);
     if (!rec.is_object()) rec = json::object();
-    rec["state"] = ok ? "done" : "failed";
+    rec["state"] = state;
     rec["wall_seconds"] = wall;
     rec["resumed"] = job.resumed;
     rec["exit"] = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -501,7 +616,7 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
       // A resume that fails (e.g. the models changed): run the cell again from the start.
       std::fprintf(stderr, "%s/%s: resume failed, running it again from the start\n", job.ex->name.c_str(),
                    job.cell->name.c_str());
-      launch({job.ex, job.cell, false}, false);
+      launch({job.ex, job.cell, false});
       continue;
     } else if (!stop_requested) {
       ++st.failed;
@@ -510,9 +625,11 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
     }
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("[%zu/%zu] %s/%s %s %.1f s (elapsed %.0f s)\n", finished, queue.size(), job.ex->name.c_str(),
-                job.cell->name.c_str(), ok ? "done" : "failed", wall, elapsed);
+                job.cell->name.c_str(), state, wall, elapsed);
     std::fflush(stdout);
   }
+  sigaction(SIGCHLD, &child_before, nullptr);
+  sigprocmask(SIG_SETMASK, &before, nullptr);  // a stop requested from here on only sets the flag
   if (stop_requested) std::printf("stopped; run the same command again to continue\n");
   return st;
 }
@@ -535,7 +652,7 @@ void flatten(const json& j, const std::string& prefix, std::map<std::string, std
 }
 
 std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";
   for (char c : s) {
     if (c == '"') q += '"';
@@ -564,10 +681,23 @@ std::size_t gather(const std::vector<Experiment>& exs, const fs::path& out_csv) 
         row["axis_" + k] = v;
         axis_cols.insert("axis_" + k);
       }
-      const bool done = fs::exists(dir / "DONE");
-      row["status"] = done ? "done" : (fs::exists(dir / "config.json") ? "partial" : "missing");
-      const json cellrec = read_json(ex.out / "cells" / (c.name + ".json"));
-      if (cellrec.is_object() && cellrec.contains("wall_seconds")) row["wall_seconds"] = value_text(cellrec["wall_seconds"]);
+      // The same judgement as the decision to run a cell: results of other options or model files
+      // than the config's now are stale, not done.
+      const CellState state = cell_state(ex, c);
+      const json cellrec = read_json(cell_record_file(ex, c));
+      const bool done = state == CellState::done;
+      if (done || state == CellState::stale) {
+        row["status"] = done ? "done" : "stale";
+      } else if (cellrec.is_object() && cellrec.value("state", "") == "failed") {
+        row["status"] = "failed";
+      } else {
+        row["status"] = fs::exists(dir / "config.json") ? "partial" : "missing";
+      }
+      if (cellrec.is_object()) {
+        if (cellrec.contains("state")) row["last_state"] = value_text(cellrec["state"]);
+        if (cellrec.contains("exit")) row["last_exit"] = value_text(cellrec["exit"]);
+        if (cellrec.contains("wall_seconds")) row["wall_seconds"] = value_text(cellrec["wall_seconds"]);
+      }
       if (done) {
         const json config = read_json(dir / "config.json");
         if (config.is_object() && config.contains("settings")) {
@@ -601,7 +731,7 @@ std::size_t gather(const std::vector<Experiment>& exs, const fs::path& out_csv) 
     }
   }
   for (const std::string& k : summary_cols) setting_cols.erase(k);
-  std::vector<std::string> cols{"experiment", "grid", "cell", "status", "wall_seconds"};
+  std::vector<std::string> cols{"experiment", "grid", "cell", "status", "last_state", "last_exit", "wall_seconds"};
   cols.insert(cols.end(), axis_cols.begin(), axis_cols.end());
   cols.insert(cols.end(), setting_cols.begin(), setting_cols.end());
   cols.insert(cols.end(), summary_cols.begin(), summary_cols.end());
@@ -690,7 +820,8 @@ int main(int argc, char** argv) {
       std::printf("%s: %zu cells in %s\n", ex.name.c_str(), ex.cells.size(), ex.out.c_str());
       if (gather_only || dry_run || list) continue;
       fs::create_directories(ex.out);
-      const int fd = open((ex.out / ".lock").c_str(), O_RDWR | O_CREAT, 0644);
+      // Not inherited: the lock is this runner's, and its runs end with it (PR_SET_PDEATHSIG).
+      const int fd = open((ex.out / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
       if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
         throw std::runtime_error(ex.out.string() + " is in use by another xdream-experiments");
       }
@@ -701,7 +832,7 @@ int main(int argc, char** argv) {
         for (const Cell& c : ex.cells) {
           const char* names[] = {"done", "resumable", "to run", "stale"};
           std::printf("%s/%s %s\n", ex.name.c_str(), c.name.c_str(),
-                      names[static_cast<int>(cell_state(ex, c, option_args(c.options)))]);
+                      names[static_cast<int>(cell_state(ex, c))]);
         }
       }
       return 0;
