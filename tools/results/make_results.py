@@ -29,7 +29,7 @@ LAYERS = ["conv1", "conv2", "conv3", "fc6", "fc7", "fc8"]
 PAPER_LAYERS = ["conv2", "conv4", "fc6", "fc8"]  # CaffeNet layers of the paper's figures
 
 # Planned size of each experiment (the configs in experiments/): used to say what is complete.
-PLANNED = {"main": 330, "generators": 90, "noise": 1170, "init": 120, "sweep": 270}
+PLANNED = {"main": 345, "generators": 90, "noise": 1170, "init": 120, "sweep": 270}
 
 
 def fnum(x):
