@@ -190,7 +190,9 @@ Experiment load_experiment(const fs::path& file, const std::string& help_text) {
       if (help_text.find("--" + k) != std::string::npos) common[k] = it.value();
     }
   }
-  json grids = cfg.contains("grids") ? cfg["grids"] : json::array({cfg});
+  // Without "grids" the config itself is the one grid (its options are already in `common`).
+  const bool single_grid = !cfg.contains("grids");
+  json grids = single_grid ? json::array({cfg}) : cfg["grids"];
   std::set<std::string> names;
   int index = 0;
   for (const json& g : grids) {
@@ -209,7 +211,7 @@ Experiment load_experiment(const fs::path& file, const std::string& help_text) {
     }
     if (!supported) continue;
     json base = common;
-    if (&g != &cfg && g.contains("options")) merge_into(base, g["options"]);
+    if (!single_grid && g.contains("options")) merge_into(base, g["options"]);
     std::vector<Axis> axes;
     for (const json& a : g.value("axes", json::array())) axes.push_back(parse_axis(a, where));
     const json excludes = g.value("exclude", json::array());
@@ -463,8 +465,12 @@ struct Pending {
 std::vector<std::string> evolve_command(const std::string& evolve, const Pending& p, int threads) {
   const fs::path dir = run_dir(*p.ex, *p.cell);
   std::vector<std::string> args{evolve};
-  if (p.resume) {
-    args.insert(args.end(), {"--resume", dir.string(), "--threads", std::to_string(threads), "--quiet"});
+  if (p.resume) {  // the cell's own threads option, as a fresh launch
+    const json& o = p.cell->options;
+    const std::string t = !o.contains("threads")   ? std::to_string(threads)
+                          : o["threads"].is_string() ? o["threads"].get<std::string>()
+                                                     : o["threads"].dump();
+    args.insert(args.end(), {"--resume", dir.string(), "--threads", t, "--quiet"});
     return args;
   }
   const std::vector<std::string> o = option_args(p.cell->options);

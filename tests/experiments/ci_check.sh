@@ -5,7 +5,7 @@
 #      units (>= 75 %);
 #   2. the GA beats the same-budget brute-force control for >= 75 % of units (the >= 90 % target is
 #      judged on the full experiment, docs/results.md: with 8 short runs one unlucky unit is 12 %);
-#   3. at fc8 (the deepest layer) the learned fc6 generator beats raw pixels for most units and in median.
+#   3. at fc8 (the deepest layer) the learned fc6 generator beats raw pixels for most units.
 # usage: ci_check.sh XDREAM_EXPERIMENTS XDREAM_EVOLVE SOURCE_DIR WORK_DIR
 set -euo pipefail
 exe=$1 evolve=$2 src=$3 work=$4

@@ -28,8 +28,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 LAYERS = ["conv1", "conv2", "conv3", "fc6", "fc7", "fc8"]
 PAPER_LAYERS = ["conv2", "conv4", "fc6", "fc8"]  # CaffeNet layers of the paper's figures
 
-# Planned size of each experiment (the configs in experiments/): used to say what is complete.
-PLANNED = {"main": 345, "generators": 90, "noise": 1170, "init": 120, "sweep": 270}
+EXPERIMENTS = ["main", "generators", "noise", "init", "sweep"]
 
 
 def fnum(x):
@@ -73,8 +72,10 @@ KEEP = ["experiment", "grid", "cell", "status", "wall_seconds", "algorithm", "ge
         "ms_per_generation", "result_generations"]
 
 
-def short(v):
-    """Numbers to 6 significant digits (the committed table stays small)."""
+def short(v, column=""):
+    """Numbers to 6 significant digits (the committed table stays small); hashes stay as they are."""
+    if column.endswith("sha256"):
+        return v
     try:
         f = float(v)
     except ValueError:
@@ -95,7 +96,7 @@ def trim_csv(src, dst):
     with open(dst + ".tmp", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
-        w.writerows({k: short(v) for k, v in r.items()} for r in rows)
+        w.writerows({k: short(v, k) for k, v in r.items()} for r in rows)
     os.replace(dst + ".tmp", dst)
 
 
@@ -166,14 +167,14 @@ def section_status(rows, md):
     for r in rows:
         by[r["experiment"]].append(r)
     out = []
-    for ex in ["main", "generators", "noise", "init", "sweep"]:
+    for ex in EXPERIMENTS:
         rs = by.get(ex, [])
         done = [r for r in rs if r["status"] == "done"]
         walls = [fnum(r.get("seconds")) for r in done]
         walls = [w for w in walls if w is not None]
         stim = sorted({r.get("stimuli", "") for r in done})
-        planned = PLANNED[ex]
-        state = ("complete" if len(done) >= planned else
+        planned = len(rs)  # the gathered table has a row for every cell of the config, run or not
+        state = ("not in the table" if not rs else "complete" if len(done) >= planned else
                  "not run" if not done else f"partial ({len(done)} of {planned} cells)")
         out.append([ex, planned, len(done), state, ", ".join(stim) or "–",
                     f2(med(walls), 1) if walls else "–", f2(sum(walls) / 60, 1) if walls else "–"])
@@ -564,6 +565,9 @@ def main():
         trim_csv(args.csv, args.trim_to)
         args.csv = args.trim_to
     rows = load_rows(args.csv)
+    if not os.path.isdir(args.paper_data):
+        print(f"make_results: no paper data in {args.paper_data}: the paper's columns are left out "
+              "(give --paper-data DIR)", file=sys.stderr)
     paper = {k: load_paper(args.paper_data, f) for k, f in [
         ("fig_2", "fig_2.csv"), ("fig_5", "fig_5-repr_depth.csv"), ("fig_6o", "fig_6-optimizers.csv"),
         ("fig_6s", "fig_6-stoch_scales.csv"), ("fig_4", "fig_4-per_neuron_init.csv")]}
