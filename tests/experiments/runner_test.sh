@@ -65,6 +65,14 @@ wait_for() { # wait_for COMMAND...: up to 10 s
   for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done
   return 1
 }
+start_sleeping() { # start_sleeping CELL JOBS: a runner in the background whose CELL sleeps;
+  # sets runner_pid and stub_pid (the sleeping run's)
+  rm -f pids/*
+  STUB_FAIL=$1:sleep "$exe" grid.json --evolve "$stub" --jobs "$2" > runner.out 2>&1 &
+  runner_pid=$!
+  wait_for test -s "pids/$1.pid" || fail "the sleeping cell did not start"
+  stub_pid=$(< "pids/$1.pid")
+}
 gone() { # gone PID: ended (a zombie counts: its parent may not be there to reap it)
   ! kill -0 "$1" 2> /dev/null || [[ $(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null) == Z ]]
 }
@@ -114,11 +122,7 @@ expect_col unit-0_seed-0 status "done"
 
 echo "4. changed options: a stop (SIGTERM) while the new run starts leaves no old result behind"
 config "e,f"
-rm -f pids/*
-STUB_FAIL=unit-0_seed-1:sleep "$exe" grid.json --evolve "$stub" --jobs 2 > runner.out 2>&1 &
-runner_pid=$!
-wait_for test -s pids/unit-0_seed-1.pid || fail "the sleeping cell did not start"
-stub_pid=$(< pids/unit-0_seed-1.pid)
+start_sleeping unit-0_seed-1 2
 for fd in /proc/"$stub_pid"/fd/*; do
   [[ $(readlink "$fd") != */out/.lock ]] || fail "a run inherited the runner's lock file"
 done
@@ -210,11 +214,7 @@ expect_rc 0 "after the model change"
 
 echo "9. the runs end with the runner (SIGKILL)"
 config "k,l"
-rm -f pids/*
-STUB_FAIL=unit-0_seed-0:sleep "$exe" grid.json --evolve "$stub" --jobs 1 > runner.out 2>&1 &
-runner_pid=$!
-wait_for test -s pids/unit-0_seed-0.pid || fail "the sleeping cell did not start"
-stub_pid=$(< pids/unit-0_seed-0.pid)
+start_sleeping unit-0_seed-0 1
 kill -KILL "$runner_pid"
 { wait "$runner_pid"; } 2> /dev/null || true # no "Killed" notice
 wait_for gone "$stub_pid" || fail "a run outlived its runner"
