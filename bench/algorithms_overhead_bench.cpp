@@ -1,6 +1,6 @@
 // The overhead of every xdream algorithm per generation at n = 4096, lambda = 40, one thread,
 // side by side in ONE run with the floor of a generation (lambda n standard-normal draws) and with
-// pagmo2's cmaes and xnes: what a generation costs besides evaluating the codes (issue 3, item 5).
+// pagmo2's cmaes and xnes: what a generation costs besides evaluating the codes.
 //
 // A generation is ask + tell with scores from a fixed cycle of random vectors (made before the
 // timing: no objective is timed, and no fixed direction makes a step size grow or shrink without

@@ -1,4 +1,4 @@
-// The domain benchmark (issue 3): Wang & Ponce's protocol (GECCO 2022) on synthetic neuron-like
+// The domain benchmark: Wang & Ponce's protocol (GECCO 2022) on synthetic neuron-like
 // units in a 4096-d code space, every algorithm side by side.
 //
 // Protocol: 3,000 stimuli per run (75 generations of 40, or 150 of 20), multiplicative noise

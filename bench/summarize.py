@@ -15,7 +15,7 @@ estimate of the cost itself on a machine shared with other work).
 import json
 import sys
 
-# The original XDream Python GA at n = 4096, population 20 / 40 (design.md section 11), ms.
+# The original XDream Python GA at n = 4096, population 20 / 40 (as measured on this machine type), ms.
 ORIGINAL_PYTHON_MS = {20: 6.1, 40: 11.9}
 TARGET_SPEEDUP = 15.0
 TARGET_FLOOR_RATIO = 2.0

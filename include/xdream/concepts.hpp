@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// The concepts every part of the loop models (design section 1), and checks that name the
+/// The concepts every part of the loop models, and checks that name the
 /// missing member when a user's type does not conform.
 ///
 /// The concepts are usable in user code (`static_assert(xdream::Generator<MyGen>)`); the
@@ -11,13 +11,20 @@
 #include <xdream/random.hpp>
 
 #include <concepts>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 namespace xdream {
 
 struct GenerationReport;
+struct TellReport;
 struct Result;
+
+namespace io {
+class ArchiveWriter;  // io/encoding.hpp
+class ArchiveReader;
+}  // namespace io
 
 namespace detail {
 template <class G>
@@ -71,11 +78,25 @@ concept has_mutate = requires(const M& m, Eigen::Ref<Code> child, Engine& rng) {
 template <class M>
 concept has_advance = requires(M& m, std::size_t generation) { m.advance(generation); };
 
+template <class T>
+concept has_name = requires(const T& t) {
+  { t.name() } -> std::convertible_to<std::string>;
+};
+template <class T>
+concept has_save = requires(const T& t, io::ArchiveWriter& out) { t.save(out); };
+template <class T>
+concept has_load = requires(T& t, io::ArchiveReader& in) { t.load(in); };
+
 template <class C>
 concept has_on_start = requires(C& c, const Population& codes) { c.on_start(codes); };
-template <class C>
-concept has_on_generation =
-    requires(C& c, const GenerationReport& report) { c.on_generation(report); };
+template <class C, class Report = GenerationReport>
+concept has_on_generation = requires(C& c, const Report& report) { c.on_generation(report); };
+// on_tell(report), or on_tell(optimizer, report) when the optimizer's type is known.
+template <class C, class Optimizer = void>
+concept has_on_tell = requires(C& c, const TellReport& report) { c.on_tell(report); } ||
+                      (!std::is_void_v<Optimizer> &&
+                       requires(C& c, const std::add_lvalue_reference_t<const Optimizer> optimizer,
+                                const TellReport& report) { c.on_tell(optimizer, report); });
 template <class C>
 concept has_on_finish = requires(C& c, const Result& result) { c.on_finish(result); };
 }  // namespace detail
@@ -120,11 +141,27 @@ concept Crossover = std::copy_constructible<C> && detail::has_cross<C>;
 template <class M>
 concept Mutation = std::copy_constructible<M> && detail::has_mutate<M>;
 
-/// Observes a run: any of `on_start(const Population&)`, `on_generation(const GenerationReport&)`
-/// (returning `true` stops the run) and `on_finish(const Result&)`.
-template <class C>
-concept Callback =
-    detail::has_on_start<C> || detail::has_on_generation<C> || detail::has_on_finish<C>;
+/// Can be saved to a checkpoint and restored from one: `name() const` says what it is (a stable
+/// name that tags its checkpoints, so that one algorithm's state is never loaded into another),
+/// `save(io::ArchiveWriter&) const` appends its state to an archive and `load(io::ArchiveReader&)`
+/// reads it back, leaving the object as it was when the state does not fit (io/encoding.hpp).
+/// Every algorithm of the library, the noise wrappers and the Optimizer (when its algorithm is)
+/// model it; io/checkpoint.hpp saves and loads any of them to a file.
+template <class T>
+concept Checkpointable = detail::has_name<T> && detail::has_save<T> && detail::has_load<T>;
+
+/// Observes a run (in the shape of ensmallen's callbacks: every hook is optional):
+/// - `on_start(const Population& first_codes)`;
+/// - `on_generation(const GenerationReport&)` after a generation was scored, before the algorithm
+///   is told; the driver passes a `StimuliReport<Stimuli>`, which also holds the stimuli;
+/// - `on_tell(const TellReport&)` or `on_tell(const Optimizer&, const TellReport&)` after the
+///   algorithm was told: the optimizer's state is whole again (checkpoint here);
+/// - `on_finish(const Result&)`.
+/// `on_generation` and `on_tell` may return `bool`: `true` stops the run after this generation.
+/// `Report` is what `on_generation` receives and `Optimizer` the driver's type, when known.
+template <class C, class Report = GenerationReport, class Optimizer = void>
+concept Callback = detail::has_on_start<C> || detail::has_on_generation<C, Report> ||
+                   detail::has_on_tell<C, Optimizer> || detail::has_on_finish<C>;
 
 namespace detail {
 // Each check states, in a sentence, the first requirement a type misses.
@@ -197,12 +234,27 @@ consteval bool check_mutation() {
   return true;
 }
 
-template <class C>
+template <class T>
+consteval bool check_checkpointable() {
+  static_assert(has_name<T>,
+                "xdream: a Checkpointable type needs a member function `name() const` returning "
+                "the stable name that tags its checkpoints.");
+  static_assert(has_save<T>,
+                "xdream: a Checkpointable type needs a member function "
+                "`save(xdream::io::ArchiveWriter&) const` appending its state.");
+  static_assert(has_load<T>,
+                "xdream: a Checkpointable type needs a member function "
+                "`load(xdream::io::ArchiveReader&)` restoring its state.");
+  return true;
+}
+
+template <class C, class Report = GenerationReport, class Optimizer = void>
 consteval bool check_callback() {
-  static_assert(Callback<C>,
+  static_assert(Callback<C, Report, Optimizer>,
                 "xdream: a Callback needs at least one of the member functions `on_start(const "
-                "xdream::Population&)`, `on_generation(const xdream::GenerationReport&)` or "
-                "`on_finish(const xdream::Result&)`.");
+                "xdream::Population&)`, `on_generation(const xdream::GenerationReport&)`, "
+                "`on_tell(const xdream::TellReport&)` (or `on_tell(const Optimizer&, const "
+                "xdream::TellReport&)`) or `on_finish(const xdream::Result&)`.");
   return true;
 }
 }  // namespace detail

@@ -1,27 +1,32 @@
 #pragma once
 /// @file
-/// The driver: owns the closed loop ask -> generate -> evaluate -> tell (design section 1).
+/// The driver: owns the closed loop ask -> generate -> evaluate -> tell, the budget, the best so
+/// far, the run's history and the callbacks that observe it.
 
 #include <xdream/budget.hpp>
 #include <xdream/concepts.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/validate.hpp>
-#include <xdream/genetic/genetic.hpp>
+#include <xdream/genetic/fwd.hpp>
+#include <xdream/io/encoding.hpp>
 #include <xdream/population.hpp>
 #include <xdream/result.hpp>
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace xdream {
 
-/// What the driver carries from one `run` to the next (checkpointing): with the algorithm's own
-/// state, `Optimizer::restore` continues a run bit-identically (io/checkpoint.hpp does both).
+/// What the driver carries from one `run` to the next: with the algorithm's own state,
+/// `Optimizer::restore` continues a run bit-identically (`Optimizer::save`/`load` and
+/// io/checkpoint.hpp do both).
 struct OptimizerState {
   /// Generations evaluated so far (the next one gets this number).
   std::uint32_t generation = 0;
@@ -31,20 +36,36 @@ struct OptimizerState {
   Best best;
   /// Best so far by clean score (empty code: none yet, or the objective reports none).
   Best best_clean;
+  /// Every generation's statistics, from the first.
+  std::vector<GenerationStats> history;
+  /// Wall time of the generations so far (what `GenerationStats::seconds` counts on from).
+  double seconds = 0.0;
+  /// The codes of the last generation evaluated (empty before the first).
+  Population last_codes;
 
-  /// All fields, in a fixed order: the checkpoint format (io/archive.hpp).
-  auto tie() { return std::tie(generation, total_stimuli, best, best_clean); }
-  auto tie() const { return std::tie(generation, total_stimuli, best, best_clean); }
+  /// All fields, in a fixed order: the checkpoint format (io/encoding.hpp).
+  auto tie() {
+    return std::tie(generation, total_stimuli, best, best_clean, history, seconds, last_codes);
+  }
+  auto tie() const {
+    return std::tie(generation, total_stimuli, best, best_clean, history, seconds, last_codes);
+  }
 };
 
 /// Drives an Algorithm through a Generator and an Objective for a budget.
 ///
 /// Each generation: `codes = algorithm.ask()`, `stimuli = generator.generate(codes)`,
-/// `scores = objective.evaluate(stimuli)`, statistics and best-so-far are updated, callbacks
-/// see a GenerationReport (any may stop the run), then `algorithm.tell(scores)`.
+/// `scores = objective.evaluate(stimuli)`; the statistics, the best so far and the history are
+/// updated; callbacks see a StimuliReport (`on_generation`); the algorithm is told the scores;
+/// callbacks see a TellReport and the optimizer (`on_tell`: the place to checkpoint). Any
+/// callback may stop the run. The driver times each step (GenerationTimings).
 ///
 /// The parts are held by value; a part that must be shared can be given as a reference type
 /// (`Optimizer<MyGen&, MyObj&>`).
+///
+/// The Optimizer is Checkpointable when its algorithm is: `save` writes the driver's state, the
+/// algorithm's, and the objective's and generator's when they are Checkpointable too (a noise
+/// model's stream position); `load` reads them back into an optimizer built the same way.
 ///
 /// @tparam G a Generator
 /// @tparam O an Objective of the Generator's stimuli
@@ -56,7 +77,12 @@ class Optimizer {
       detail::check_objective<std::remove_cvref_t<O>, stimuli_t<std::remove_cvref_t<G>>>());
   static_assert(detail::check_algorithm<std::remove_cvref_t<A>>());
 
+  using Stimuli = std::remove_cvref_t<stimuli_t<std::remove_cvref_t<G>>>;
+
  public:
+  /// What `on_generation` callbacks receive.
+  using Report = StimuliReport<Stimuli>;
+
   /// Uses the given algorithm; its code size must equal the generator's.
   Optimizer(G generator, O objective, A algorithm)
       : generator_(std::forward<G>(generator)),
@@ -74,81 +100,187 @@ class Optimizer {
     check_sizes();
   }
 
-  /// Runs for `budget` (counted from this call; a second call continues the search).
+  /// Runs for `budget`, counted from this call (a second call continues the search).
   /// Callbacks are optional observers (see the Callback concept).
   template <class... Callbacks>
   Result run(Budget budget, Callbacks&&... callbacks) {
-    static_assert((detail::check_callback<std::remove_cvref_t<Callbacks>>() && ... && true));
     check_budget(budget);
-    const auto start = std::chrono::steady_clock::now();
+    const std::uint32_t generations_before = generation_;
+    const std::uint64_t stimuli_before = total_stimuli_;
+    return loop(
+        [&] {
+          return fits(budget, generation_ - generations_before, total_stimuli_ - stimuli_before);
+        },
+        callbacks...);
+  }
+
+  /// Runs until the run as a whole has spent `budget`: counted from its first generation, the
+  /// generations of earlier calls and of a restored state included. A run restored from a
+  /// checkpoint thus finishes exactly the budget it started with; a spent budget runs nothing
+  /// (the callbacks still see `on_start` and `on_finish`).
+  template <class... Callbacks>
+  Result run_until(Budget budget, Callbacks&&... callbacks) {
+    check_budget(budget);
+    return loop([&] { return fits(budget, generation_, total_stimuli_); }, callbacks...);
+  }
+
+  std::remove_reference_t<G>& generator() noexcept { return generator_; }
+  const std::remove_reference_t<G>& generator() const noexcept { return generator_; }
+  std::remove_reference_t<O>& objective() noexcept { return objective_; }
+  const std::remove_reference_t<O>& objective() const noexcept { return objective_; }
+  std::remove_reference_t<A>& algorithm() noexcept { return algorithm_; }
+  const std::remove_reference_t<A>& algorithm() const noexcept { return algorithm_; }
+
+  /// Every generation's statistics since the run began (`Result::history` holds one call's).
+  const std::vector<GenerationStats>& history() const noexcept { return history_; }
+  /// The codes of the last generation evaluated (empty before the first).
+  const Population& last_codes() const noexcept { return last_codes_; }
+
+  /// The driver's part of a checkpoint: counters, best so far, history, seconds, last codes.
+  /// Save it with the algorithm's state; restoring both continues the run bit-identically (the
+  /// next `run` numbers generations and counts stimuli on, and keeps the best so far).
+  OptimizerState state() const {
+    return {generation_, total_stimuli_, best_,   best_clean_,
+            history_,    seconds_,       last_codes_};
+  }
+
+  /// Continues from a saved driver state (restore the algorithm's state too). Throws
+  /// std::invalid_argument, changing nothing, when a code's length is not the code size.
+  void restore(OptimizerState state) {
+    const auto n = static_cast<Index>(algorithm_.code_size());
+    const auto check = [n](Index size, const char* which) {
+      if (size != n) {
+        throw std::invalid_argument("xdream::Optimizer::restore: the state's " +
+                                    std::string(which) + " has length " + std::to_string(size) +
+                                    "; the code size is " + std::to_string(n));
+      }
+    };
+    if (state.best.found()) check(state.best.code.size(), "best code");
+    if (state.best_clean.found()) check(state.best_clean.code.size(), "best_clean code");
+    if (state.last_codes.size() > 0) check(state.last_codes.rows(), "last codes");
+    generation_ = state.generation;
+    total_stimuli_ = state.total_stimuli;
+    best_ = std::move(state.best);
+    best_clean_ = std::move(state.best_clean);
+    history_ = std::move(state.history);
+    seconds_ = state.seconds;
+    last_codes_ = std::move(state.last_codes);
+  }
+
+  /// The algorithm's stable name: the tag of the optimizer's checkpoints.
+  std::string name() const
+    requires Checkpointable<std::remove_cvref_t<A>>
+  {
+    return algorithm_.name();
+  }
+
+  /// Appends the whole run's state to an archive: the driver's (OptimizerState), the
+  /// algorithm's, then the objective's and the generator's when they are Checkpointable.
+  void save(io::ArchiveWriter& out) const
+    requires Checkpointable<std::remove_cvref_t<A>>
+  {
+    out.write(state());
+    algorithm_.save(out);
+    if constexpr (Checkpointable<std::remove_cvref_t<O>>) objective_.save(out);
+    if constexpr (Checkpointable<std::remove_cvref_t<G>>) generator_.save(out);
+  }
+
+  /// Reads what `save` wrote, into an optimizer built as the saved one was (same parts, options
+  /// and seeds). All or nothing: when any part does not fit (std::invalid_argument) or the bytes
+  /// do not hold it (io::ArchiveError), the optimizer is left as it was.
+  void load(io::ArchiveReader& in)
+    requires Checkpointable<std::remove_cvref_t<A>>
+  {
+    io::ArchiveWriter previous;
+    save(previous);
+    try {
+      load_parts(in);
+    } catch (...) {
+      io::ArchiveReader back(previous.bytes(), "the previous state");
+      load_parts(back);
+      throw;
+    }
+  }
+
+ private:
+  void load_parts(io::ArchiveReader& in) {
+    OptimizerState driver_state;
+    in.read(driver_state);
+    restore(std::move(driver_state));
+    algorithm_.load(in);
+    if constexpr (Checkpointable<std::remove_cvref_t<O>>) objective_.load(in);
+    if constexpr (Checkpointable<std::remove_cvref_t<G>>) generator_.load(in);
+  }
+
+  using Clock = std::chrono::steady_clock;
+  static double since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
+  template <class Fits, class... Callbacks>
+  Result loop(Fits&& budget_left, Callbacks&... callbacks) {
+    static_assert(
+        (detail::check_callback<std::remove_cvref_t<Callbacks>, Report, Optimizer>() && ... &&
+         true));
+    const auto start = Clock::now();
+    const double seconds_before = seconds_;
     Result result;
     (call_on_start(callbacks, algorithm_.ask()), ...);
-    while (fits(budget, result)) {
+    while (budget_left()) {
+      GenerationTimings timings;
+      auto step = Clock::now();
       const Population& codes = algorithm_.ask();
+      timings.ask = since(step);
       const Index n = codes.cols();
-      Scores scores = objective_.evaluate(generator_.generate(codes));
+
+      step = Clock::now();
+      decltype(auto) stimuli = generator_.generate(codes);
+      timings.generate = since(step);
+
+      step = Clock::now();
+      Scores scores = objective_.evaluate(stimuli);
+      timings.evaluate = since(step);
       detail::check_scores("xdream::Optimizer: the objective", scores, n);
       const Scores* clean = &empty_;
       if constexpr (ReportsCleanScores<std::remove_cvref_t<O>>) {
         clean = &objective_.clean_scores();
         detail::check_scores("xdream::Optimizer: the objective's clean scores", *clean, n);
       }
+
       result.stimuli += static_cast<std::uint64_t>(n);
       GenerationStats stats = summarize(scores, *clean);
       stats.generation = generation_++;
       stats.stimuli = (total_stimuli_ += static_cast<std::uint64_t>(n));
-      stats.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      stats.seconds = seconds_before + since(start);
       track(codes, scores, *clean, stats.generation, result);
+      last_codes_ = codes;
+      history_.push_back(stats);
       result.history.push_back(stats);
       ++result.generations;
 
-      const GenerationReport report{result.history.back(), codes, scores, *clean, result.best};
-      (void)report;  // unused when there are no callbacks
+      const Report report{{history_.back(), codes, scores, *clean, result.best, timings}, stimuli};
       bool stop = false;
       ((stop = call_on_generation(callbacks, report) || stop), ...);
+      (void)report;  // unused when there are no callbacks
+
+      step = Clock::now();
       algorithm_.tell(scores);
+      timings.tell = since(step);
+      seconds_ = seconds_before + since(start);
+
+      const TellReport told{history_.back(), result.best, timings, stop || !budget_left()};
+      ((stop = call_on_tell(callbacks, told) || stop), ...);
+      (void)told;
       if (stop) {
         result.stopped_early = true;
         break;
       }
     }
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds = since(start);
     (call_on_finish(callbacks, result), ...);
     return result;
   }
 
-  std::remove_reference_t<G>& generator() noexcept { return generator_; }
-  std::remove_reference_t<O>& objective() noexcept { return objective_; }
-  std::remove_reference_t<A>& algorithm() noexcept { return algorithm_; }
-  const std::remove_reference_t<A>& algorithm() const noexcept { return algorithm_; }
-
-  /// The driver's part of a checkpoint: generation and stimulus counters and the best so far.
-  /// Save it with the algorithm's `state()`; restoring both continues the run bit-identically
-  /// (the next `run` numbers generations and counts stimuli on, and keeps the best so far).
-  OptimizerState state() const { return {generation_, total_stimuli_, best_, best_clean_}; }
-
-  /// Continues from a saved driver state (restore the algorithm's state too). Throws
-  /// std::invalid_argument, changing nothing, when a best code's length is not the code size.
-  void restore(OptimizerState state) {
-    const auto n = static_cast<Index>(algorithm_.code_size());
-    const auto check = [n](const Best& best, const char* which) {
-      if (best.found() && best.code.size() != n) {
-        throw std::invalid_argument(
-            "xdream::Optimizer::restore: the state's " + std::string(which) + " code has length " +
-            std::to_string(best.code.size()) + "; the code size is " + std::to_string(n));
-      }
-    };
-    check(state.best, "best");
-    check(state.best_clean, "best_clean");
-    generation_ = state.generation;
-    total_stimuli_ = state.total_stimuli;
-    best_ = std::move(state.best);
-    best_clean_ = std::move(state.best_clean);
-  }
-
- private:
   void check_sizes() const {
     const auto generator_size = static_cast<Index>(generator_.code_size());
     const auto algorithm_size = static_cast<Index>(algorithm_.code_size());
@@ -170,10 +302,10 @@ class Optimizer {
     }
   }
 
-  bool fits(Budget budget, const Result& result) const {
-    if (budget.unit == Budget::Unit::generations) return result.generations < budget.count;
-    return result.stimuli + static_cast<std::uint64_t>(algorithm_.population_size()) <=
-           budget.count;
+  // Whether one more generation fits in `budget` after `generations` and `stimuli` were spent.
+  bool fits(Budget budget, std::uint64_t generations, std::uint64_t stimuli) const {
+    if (budget.unit == Budget::Unit::generations) return generations < budget.count;
+    return stimuli + static_cast<std::uint64_t>(algorithm_.population_size()) <= budget.count;
   }
 
   static GenerationStats summarize(const Scores& scores, const Scores& clean) {
@@ -230,18 +362,35 @@ class Optimizer {
     result.best = best_;
   }
 
+  // A hook's result: `true` from a hook returning something convertible to bool stops the run.
+  template <class Call>
+  static bool stops(Call&& call) {
+    if constexpr (std::is_convertible_v<decltype(call()), bool>) {
+      return static_cast<bool>(call());
+    } else {
+      call();
+      return false;
+    }
+  }
+
   template <class C>
   static void call_on_start(C& callback, const Population& codes) {
     if constexpr (detail::has_on_start<std::remove_cvref_t<C>>) callback.on_start(codes);
   }
   template <class C>
-  static bool call_on_generation(C& callback, const GenerationReport& report) {
-    if constexpr (detail::has_on_generation<std::remove_cvref_t<C>>) {
-      if constexpr (std::is_convertible_v<decltype(callback.on_generation(report)), bool>) {
-        return static_cast<bool>(callback.on_generation(report));
-      } else {
-        callback.on_generation(report);
-      }
+  static bool call_on_generation(C& callback, const Report& report) {
+    if constexpr (detail::has_on_generation<std::remove_cvref_t<C>, Report>) {
+      return stops([&] { return callback.on_generation(report); });
+    }
+    return false;
+  }
+  template <class C>
+  bool call_on_tell(C& callback, const TellReport& report) const {
+    using Callback = std::remove_cvref_t<C>;
+    if constexpr (requires { callback.on_tell(*this, report); }) {
+      return stops([&] { return callback.on_tell(*this, report); });
+    } else if constexpr (detail::has_on_tell<Callback>) {
+      return stops([&] { return callback.on_tell(report); });
     }
     return false;
   }
@@ -257,6 +406,9 @@ class Optimizer {
   std::uint64_t total_stimuli_ = 0;
   Best best_;
   Best best_clean_;
+  std::vector<GenerationStats> history_;
+  double seconds_ = 0.0;
+  Population last_codes_;
   Scores empty_;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Identity and genealogy of individuals (design section 4, step 7).
+/// Identity and genealogy of individuals (XDream's ids like `gen003_000061` and genealogy strings).
 
 #include <cstdint>
 #include <cstdio>

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// The data layout shared by every part of the loop (design section 3).
+/// The data layout shared by every part of the loop: codes, stimuli, scores.
 ///
 /// A population is a `D x N` column-major float matrix, one code per column. Its memory is that of
 /// a row-major `[N, D]` tensor, so a tensor library can wrap it without a copy. Scores are a

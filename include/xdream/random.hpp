@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Random streams (design section 3).
+/// Random streams: Boost.Random engines derived from (seed, purpose, generation, individual).
 ///
 /// Every random decision in xdream is drawn from a Boost.Random engine whose seed is derived from
 /// (run seed, generation, individual, purpose). Because each individual of each generation owns its

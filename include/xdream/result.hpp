@@ -56,6 +56,15 @@ struct Result {
   double seconds = 0.0;
 };
 
+/// Seconds the driver spent in each step of one generation (steady clock). `tell` is 0 in the
+/// report `on_generation` sees (the algorithm has not been told yet) and measured in `on_tell`'s.
+struct GenerationTimings {
+  double ask = 0.0;       ///< `algorithm.ask()`
+  double generate = 0.0;  ///< `generator.generate(codes)`
+  double evaluate = 0.0;  ///< `objective.evaluate(stimuli)`
+  double tell = 0.0;      ///< `algorithm.tell(scores)`
+};
+
 /// What a callback's `on_generation` sees, right after a generation was scored and before the
 /// algorithm is told.
 struct GenerationReport {
@@ -64,6 +73,26 @@ struct GenerationReport {
   const Scores& scores;
   const Scores& clean_scores;  ///< empty when the objective reports no clean scores
   const Best& best;            ///< best so far (this generation included)
+  const GenerationTimings& timings;
+};
+
+/// The same report with the generation's stimuli (what the generator made of `codes`), for
+/// callbacks that look at them (an image writer). The driver passes this to `on_generation`; a
+/// callback that takes `const GenerationReport&` sees its base.
+template <class Stimuli>
+struct StimuliReport : GenerationReport {
+  const Stimuli& stimuli;
+};
+
+/// What a callback's `on_tell` sees, right after the algorithm was told a generation's scores:
+/// the driver's and the algorithm's states agree again, so this is where a checkpoint is taken.
+/// (The codes and stimuli are gone by then: the algorithm has moved on to the next generation.)
+struct TellReport {
+  const GenerationStats& stats;
+  const Best& best;
+  const GenerationTimings& timings;
+  /// Whether this is the run's last generation: the budget is spent or a callback asked to stop.
+  bool last = false;
 };
 
 }  // namespace xdream

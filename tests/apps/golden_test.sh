@@ -10,11 +10,11 @@
 # the AVX2 ones, and one LibTorch thread is used, so the forward passes round the same way on any
 # x86-64 machine with AVX2.
 #
-# Usage: golden_test.sh BIN_DIR MODELS_DIR GOLDEN_DIR [--record]
-#   BIN_DIR holds xdream-evolve, xdream-ga-demo, xdream-blackbox and xdream-minimal-concepts;
-#   --record writes the outputs into GOLDEN_DIR instead of comparing.
+# Usage: golden_test.sh APPS_DIR EXAMPLES_DIR MODELS_DIR GOLDEN_DIR [--record]
+#   APPS_DIR holds xdream-evolve, EXAMPLES_DIR xdream-ga-demo, xdream-blackbox and
+#   xdream-minimal-concepts; --record writes the outputs into GOLDEN_DIR instead of comparing.
 set -uo pipefail
-bin=$1 models=$2 golden=$3 record=${4:-}
+apps=$1 examples=$2 models=$3 golden=$4 record=${5:-}
 export OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OMP_NUM_THREADS=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -53,7 +53,7 @@ check() {  # name, file with the new output
 for setting in "${settings[@]}"; do
   name=evolve-${setting%%|*}
   read -r -a options <<< "${setting#*|}"
-  if "$bin/xdream-evolve" "${common[@]}" "${options[@]}" --out "$work/$name" \
+  if "$apps/xdream-evolve" "${common[@]}" "${options[@]}" --out "$work/$name" \
        > "$work/$name.log" 2>&1; then
     fingerprint_run "$work/$name" > "$work/$name.txt"
     check "$name" "$work/$name.txt"
@@ -63,15 +63,15 @@ for setting in "${settings[@]}"; do
   fi
 done
 
-if "$bin/xdream-ga-demo" --generations 60 --seed 2 --out "$work/ga-demo" > "$work/ga-demo.log"; then
-  { fingerprint_run "$work/ga-demo"; strip_timings < "$work/ga-demo.log" | grep -v 'results in'; } \
+if "$examples/xdream-ga-demo" --generations 60 --seed 2 --out "$work/ga-demo" > "$work/ga-demo.log"; then
+  { fingerprint_run "$work/ga-demo"; strip_timings < "$work/ga-demo.log" | grep -v -e 'results in' -e 'plot the scores'; } \
     > "$work/ga-demo.txt"
   check example-ga-demo "$work/ga-demo.txt"
 else
   failures=$((failures + 1)); echo "FAIL example-ga-demo: exit $?"
 fi
 for example in blackbox minimal-concepts; do
-  if "$bin/xdream-$example" > "$work/$example.log"; then
+  if "$examples/xdream-$example" > "$work/$example.log"; then
     strip_timings < "$work/$example.log" > "$work/$example.txt"
     check "example-$example" "$work/$example.txt"
   else

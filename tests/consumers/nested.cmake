@@ -1,6 +1,6 @@
 # Checks shared by the consumers that build xdream inside their own tree (add_subdirectory,
 # FetchContent): nested, xdream must build nothing of its own and leave the parent's settings
-# alone (style rule 11).
+# alone.
 
 # Call before bringing xdream in.
 macro(xdream_consumer_record_globals)

@@ -71,3 +71,44 @@ TEST_CASE("Genetic: children are mutated gene by gene at the rate, with the size
   const double variance = sum_sq / static_cast<double>(hits);
   CHECK(std::abs(variance / (size * size) - 1.0) <= 5.0 * std::sqrt(2.0 / hits));
 }
+
+// --- parity with XDream's published code on the two rules where a choice had to be made ---------
+
+TEST_CASE("Genetic: among tied top scores, TieOrder::first conserves the first, ::last the last") {
+  const xdream::Index d = 4, n = 6;
+  // Columns 1, 3 and 4 share the top score.
+  const xdream::Scores scores{{0.0, 5.0, 1.0, 5.0, 5.0, 2.0}};
+  for (const auto& [order, expected] :
+       {std::pair{xdream::TieOrder::first, xdream::Index{1}},
+        std::pair{xdream::TieOrder::last, xdream::Index{4}}}) {
+    xdream::Genetic<> ga(d, {.population_size = n, .n_conserve = 1, .seed = 3, .tie_order = order});
+    const xdream::Population before = ga.ask();
+    ga.tell(scores);
+    CHECK(ga.lineage()[0].origin == xdream::Origin::conserved);
+    CHECK(ga.ask().col(0) == before.col(expected));
+  }
+}
+
+TEST_CASE("BoltzmannSelection: an underflowed fitness is never picked, or XDream's smallest one") {
+  // With selectivity 2000, kT = std / 2000, and the outlier's fitness exp(-(10 + 1e4) / kT)
+  // underflows to 0.
+  xdream::Scores sorted = xdream::Scores::Constant(20, 10.0);
+  sorted[19] = -1e4;
+  xdream::BoltzmannSelection never(2000.0);
+  xdream::BoltzmannSelection xdream_rule(2000.0, xdream::FitnessUnderflow::smallest_positive);
+  never.prepare(sorted);
+  xdream_rule.prepare(sorted);
+  CHECK(never.probabilities()[19] == 0.0);
+  // Every other fitness is exp(0) = 1: the outlier gets 1 too, so 1/20 each.
+  CHECK(xdream_rule.probabilities()[19] == doctest::Approx(1.0 / 20.0));
+  xdream::Engine rng(5);
+  long picked_never = 0, picked_xdream = 0;
+  const long draws = 20000;
+  for (long k = 0; k < draws; ++k) {
+    picked_never += never.draw(rng) == 19;
+    picked_xdream += xdream_rule.draw(rng) == 19;
+  }
+  CHECK(picked_never == 0);
+  // Binomial(20000, 1/20): mean 1000, std 30.8; 5 std either side.
+  CHECK(std::abs(static_cast<double>(picked_xdream) - 1000.0) < 5.0 * 30.8);
+}

@@ -1,5 +1,5 @@
-// XDream's genetic algorithm (include/xdream/genetic/genetic.hpp, presets.hpp): the rules of
-// design section 4 end to end, with hand-picked scores; genealogy; reproducibility (seed,
+// XDream's genetic algorithm (include/xdream/genetic/genetic.hpp, presets.hpp): the published
+// code's rules end to end, with hand-picked scores; genealogy; reproducibility (seed,
 // threads, checkpoint); the statistics of parent choice; the published presets.
 #include <xdream/concepts.hpp>
 #include <xdream/genetic/crossover/one_point.hpp>
@@ -476,7 +476,7 @@ TEST_CASE("presets carry the published settings") {
     Index conserve;
   };
   namespace p = xdream::presets;
-  // Design section 4: population / rate / size / selectivity / heritability, n_conserve 0 (the
+  // The published settings: population / rate / size / selectivity / heritability, n_conserve 0 (the
   // paper), and Wang & Ponce's lab GA with 10 elites.
   const Row rows[] = {
       {"norm1", p::norm1, 15, 1.0, 1.5, 2.0, 0.5, 0},

@@ -65,7 +65,7 @@ void check_frequencies(const std::vector<double>& observed, const std::vector<do
   }
 }
 
-// The reference: /usr/bin/python3, NumPy 1.24.2, the rule of design section 4, step 2:
+// The reference: /usr/bin/python3, NumPy 1.24.2, the rule of XDream's selection step:
 //
 //   import numpy as np
 //   def probs(s, sel):

@@ -70,56 +70,49 @@ struct Case {
 std::vector<Case> every_algorithm() {
   return {
       {"genetic (paper)",
-       [] { return xdream::AnyAlgorithm(xdream::Genetic<>(n, {.seed = 1}), "genetic"); }},
+       [] { return xdream::AnyAlgorithm(xdream::Genetic<>(n, {.seed = 1})); }},
       {"genetic (n_conserve 2, 2 threads)",
        [] {
          return xdream::AnyAlgorithm(
              xdream::Genetic<>(n,
-                               {.population_size = 12, .n_conserve = 2, .seed = 9, .threads = 2}),
-             "genetic");
+                               {.population_size = 12, .n_conserve = 2, .seed = 9, .threads = 2}));
        }},
       {"cmaes",
        [] {
          return xdream::AnyAlgorithm(
-             xdream::CMAES(n, {.population_size = 8, .seed = 2, .decomposition_interval = 3}),
-             "cmaes");
+             xdream::CMAES(n, {.population_size = 8, .seed = 2, .decomposition_interval = 3}));
        }},
       {"sep-cmaes",
        [] {
-         return xdream::AnyAlgorithm(xdream::SepCMAES(n, {.population_size = 8, .seed = 3}),
-                                     "sep-cmaes");
+         return xdream::AnyAlgorithm(xdream::SepCMAES(n, {.population_size = 8, .seed = 3}));
        }},
       {"cholesky-cmaes",
        [] {
          return xdream::AnyAlgorithm(
-             xdream::CholeskyCMAES(n, {.population_size = 10, .update_interval = 2, .seed = 4}),
-             "cholesky-cmaes");
+             xdream::CholeskyCMAES(n, {.population_size = 10, .update_interval = 2, .seed = 4}));
        }},
       {"sphere-cma",
        [] {
          return xdream::AnyAlgorithm(
              xdream::SphereCMA(
-                 n, {.radius = 4.0, .population_size = 8, .schedule_generations = 10, .seed = 5}),
-             "sphere-cma");
+                 n, {.radius = 4.0, .population_size = 8, .schedule_generations = 10, .seed = 5}));
        }},
       {"lm-ma-es",
        [] {
          return xdream::AnyAlgorithm(
-             xdream::LMMAES(n, {.population_size = 4, .memory = 3, .seed = 6}), "lm-ma-es");
+             xdream::LMMAES(n, {.population_size = 4, .memory = 3, .seed = 6}));
        }},
       {"fdgd",
        [] {
          return xdream::AnyAlgorithm(
              xdream::FDGD(n,
-                          {.population_size = 10, .radius = 0.5, .learning_rate = 0.1, .seed = 7}),
-             "fdgd");
+                          {.population_size = 10, .radius = 0.5, .learning_rate = 0.1, .seed = 7}));
        }},
       {"nes",
        [] {
          return xdream::AnyAlgorithm(
              xdream::NES(n,
-                         {.population_size = 10, .radius = 0.5, .learning_rate = 0.05, .seed = 8}),
-             "nes");
+                         {.population_size = 10, .radius = 0.5, .learning_rate = 0.05, .seed = 8}));
        }},
   };
 }
@@ -257,7 +250,7 @@ TEST_CASE("a bad checkpoint is a clear error and leaves the optimizer as it was"
     using Bigger =
         xdream::Optimizer<xdream::IdentityGenerator, xdream::Sphere, xdream::AnyAlgorithm>;
     Bigger bigger(xdream::IdentityGenerator(n + 1), xdream::Sphere(n + 1),
-                  xdream::AnyAlgorithm(xdream::CMAES(n + 1, {.population_size = 8}), "cmaes"));
+                  xdream::AnyAlgorithm(xdream::CMAES(n + 1, {.population_size = 8})));
     CHECK_THROWS_AS(xdream::io::load_checkpoint(path, bigger, extra), std::invalid_argument);
     CHECK(bigger.state().generation == 0);
   }

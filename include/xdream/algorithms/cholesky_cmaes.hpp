@@ -2,6 +2,7 @@
 /// @file
 /// Cholesky (rank-one) CMA-ES with deferred factor updates: Wang & Ponce's CholeskyCMAES.
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/chi_n.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
@@ -121,7 +122,7 @@ struct CholeskyCMAESState {
 /// NaN scores rank below every valid score; a generation with no valid score leaves the
 /// distribution unchanged and shows the same samples again. The recommendation is the mean.
 /// A seed gives the same run at any thread count.
-class CholeskyCMAES {
+class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
  public:
   /// Starts at mean 0.
   explicit CholeskyCMAES(Index code_size, CholeskyCMAESOptions options = {})
@@ -235,6 +236,9 @@ class CholeskyCMAES {
   double cc() const noexcept { return cc_; }
   double damps() const noexcept { return damps_; }
   double chi_n() const noexcept { return chi_n_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "cholesky-cmaes"; }
 
   const CholeskyCMAESState& state() const noexcept { return state_; }
   /// Continues from a saved state (same options); resamples the current generation exactly.

@@ -2,6 +2,7 @@
 /// @file
 /// Full-covariance CMA-ES with lazy eigendecomposition.
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/chi_n.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
@@ -90,7 +91,7 @@ struct CMAESState {
 /// generation with no valid score leaves the distribution unchanged and shows the same samples
 /// again. The recommendation is the mean. Sample k of generation g is drawn from stream
 /// (seed, g, k): a seed gives the same run at any thread count.
-class CMAES {
+class CMAES : public detail::StateCheckpoint<CMAES> {
  public:
   /// Starts at mean 0.
   explicit CMAES(Index code_size, CMAESOptions options = {})
@@ -241,6 +242,9 @@ class CMAES {
   double d_sigma() const noexcept { return d_sigma_; }
   double c_c() const noexcept { return c_c_; }
   double chi_n() const noexcept { return chi_n_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "cmaes"; }
 
   const CMAESState& state() const noexcept { return state_; }
   /// Continues from a saved state (same options); resamples the current generation exactly.

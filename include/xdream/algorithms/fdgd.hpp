@@ -2,6 +2,7 @@
 /// @file
 /// Finite-difference gradient ascent with antithetic Gaussian probes (XDream's FDGD).
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/antithetic.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/validate.hpp>
@@ -54,7 +55,7 @@ struct FDGDState {
 /// valid pair leaves the centre unchanged and shows the same samples again. The recommendation is
 /// the centre (never the luckiest sample). Pair k of generation g is drawn from stream
 /// (seed, g, k): a seed gives the same run at any thread count.
-class FDGD {
+class FDGD : public detail::StateCheckpoint<FDGD> {
  public:
   /// Starts at centre 0.
   explicit FDGD(Index code_size, FDGDOptions options = {})
@@ -110,6 +111,9 @@ class FDGD {
   std::uint64_t generation() const noexcept { return state_.generation; }
   const Eigen::VectorXd& centre() const noexcept { return state_.centre; }
   const FDGDOptions& options() const noexcept { return options_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "fdgd"; }
 
   const FDGDState& state() const noexcept { return state_; }
   /// Continues from a saved state (same options); resamples the current generation exactly.

@@ -2,6 +2,7 @@
 /// @file
 /// Limited-memory matrix adaptation evolution strategy (LM-MA-ES).
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/detail/check_scores.hpp>
@@ -76,7 +77,7 @@ struct LMMAESState {
 /// NaN scores rank below every valid score; a generation with no valid score leaves the
 /// distribution unchanged and shows the same samples again. A seed gives the same run at any
 /// thread count.
-class LMMAES {
+class LMMAES : public detail::StateCheckpoint<LMMAES> {
  public:
   /// Starts at mean 0.
   explicit LMMAES(Index code_size, LMMAESOptions options = {})
@@ -191,6 +192,9 @@ class LMMAES {
   /// c_d,j and c_c,j, j = 1 ... m (index j - 1).
   const Eigen::VectorXd& c_d() const noexcept { return c_d_; }
   const Eigen::VectorXd& c_c() const noexcept { return c_c_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "lm-ma-es"; }
 
   const LMMAESState& state() const noexcept { return state_; }
   /// Continues from a saved state (same options); resamples the current generation exactly.

@@ -2,6 +2,7 @@
 /// @file
 /// Antithetic natural evolution strategies with an isotropic Gaussian (Ilyas-style NES).
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/antithetic.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/validate.hpp>
@@ -68,7 +69,7 @@ struct NESState {
 /// generation with no valid pair changes nothing and shows the same samples again. The
 /// recommendation is the centre. Pair k of generation g is drawn from stream (seed, g, k): a
 /// seed gives the same run at any thread count.
-class NES {
+class NES : public detail::StateCheckpoint<NES> {
  public:
   /// Starts at centre 0.
   explicit NES(Index code_size, NESOptions options = {})
@@ -148,6 +149,9 @@ class NES {
   /// The current search radius r.
   double radius() const noexcept { return state_.radius; }
   const NESOptions& options() const noexcept { return options_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "nes"; }
 
   const NESState& state() const noexcept { return state_; }
   /// Continues from a saved state (same options); resamples the current generation exactly.

@@ -2,6 +2,7 @@
 /// @file
 /// Separable (diagonal) CMA-ES.
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/chi_n.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
@@ -52,7 +53,7 @@ struct SepCMAESState {
 /// distribution unchanged and shows the same samples again. The recommendation is the mean.
 /// Sample k of generation g is drawn from stream (seed, g, k): a seed gives the same run at any
 /// thread count.
-class SepCMAES {
+class SepCMAES : public detail::StateCheckpoint<SepCMAES> {
  public:
   /// Starts at mean 0.
   explicit SepCMAES(Index code_size, SepCMAESOptions options = {})
@@ -165,6 +166,9 @@ class SepCMAES {
   Index mu() const noexcept { return mu_; }
   double mu_eff() const noexcept { return mu_eff_; }
   const Eigen::VectorXd& weights() const noexcept { return weights_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "sep-cmaes"; }
 
   const SepCMAESState& state() const noexcept { return state_; }
   /// Continues from a saved state (same options); resamples the current generation exactly.

@@ -2,6 +2,7 @@
 /// @file
 /// Search on the sphere |z| = R: Wang & Ponce's SphereCMA.
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/detail/check_scores.hpp>
@@ -101,7 +102,7 @@ struct SphereCMAState {
 ///
 /// A generation whose samples all score NaN changes nothing and shows the same codes again.
 /// The recommendation is the centre. Cost per generation: lambda n normal draws plus O(n lambda).
-class SphereCMA {
+class SphereCMA : public detail::StateCheckpoint<SphereCMA> {
  public:
   /// Starts from a uniform generation on the sphere (the reference's start).
   explicit SphereCMA(Index code_size, SphereCMAOptions options = {})
@@ -186,6 +187,9 @@ class SphereCMA {
   }
   /// The z of the current samples, one column per sample (the centre has none).
   const Eigen::MatrixXd& standard_normal_draws() const noexcept { return z_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "sphere-cma"; }
 
   const SphereCMAState& state() const noexcept { return state_; }
   /// Continues from a saved state (same options); resamples the current generation exactly.

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// Parameter checks that throw `std::invalid_argument` naming the parameter, its value and the
-/// allowed range (style rule 6).
+/// allowed range, at construction.
 
 #include <cmath>
 #include <sstream>

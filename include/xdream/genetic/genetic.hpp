@@ -2,11 +2,13 @@
 /// @file
 /// XDream's genetic algorithm, composed of Selection, Crossover and Mutation policies.
 
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/concepts.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/parallel.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/genealogy.hpp>
+#include <xdream/genetic/fwd.hpp>
 #include <xdream/genetic/crossover/heritability.hpp>
 #include <xdream/genetic/mutation/gaussian.hpp>
 #include <xdream/genetic/selection/boltzmann.hpp>
@@ -26,6 +28,11 @@
 
 namespace xdream {
 
+/// Which of several individuals with the same score ranks first (and so is conserved first).
+/// `first`: the lower column of the population (the default); `last`: the higher one, as in
+/// XDream's published code (numpy's argsort, reversed).
+enum class TieOrder { first, last };
+
 /// Settings of Genetic that are not a policy's. Defaults: the paper's fc6 settings.
 struct GeneticOptions {
   /// Individuals per generation; default 20; range [2, inf).
@@ -37,6 +44,8 @@ struct GeneticOptions {
   std::uint64_t seed = 0;
   /// Threads used to breed a generation; results do not depend on it; range [1, inf).
   int threads = 1;
+  /// Which of equal scores ranks first; default first (see TieOrder).
+  TieOrder tie_order = TieOrder::first;
 };
 
 /// Everything needed to continue a run exactly (checkpointing): with the same options and
@@ -53,7 +62,7 @@ struct GeneticState {
 
 /// XDream's genetic algorithm (Xiao & Kreiman, PLOS Comput Biol 2020; Ponce et al., Cell 2019),
 /// as an ask/tell Algorithm. One generation, given the scores of the current population
-/// (design section 4):
+/// (the published code's rules):
 /// 1. individuals with a NaN score are carried into the next generation unchanged (last slots);
 /// 2. the valid scores, sorted high to low, prepare the Selection (XDream: Boltzmann roulette);
 /// 3. the best `n_conserve` are copied unchanged (first slots) and are scored again;
@@ -66,9 +75,8 @@ struct GeneticState {
 /// @tparam Sel Selection policy (default: BoltzmannSelection, selectivity 2)
 /// @tparam Cross Crossover policy (default: HeritabilityCrossover, heritability 0.5)
 /// @tparam Mut Mutation policy (default: GaussianMutation, rate 0.5, size 0.5)
-template <class Sel = BoltzmannSelection, class Cross = HeritabilityCrossover,
-          class Mut = GaussianMutation>
-class Genetic {
+template <class Sel, class Cross, class Mut>
+class Genetic : public detail::StateCheckpoint<Genetic<Sel, Cross, Mut>> {
   static_assert(detail::check_selection<Sel>());
   static_assert(detail::check_crossover<Cross>());
   static_assert(detail::check_mutation<Mut>());
@@ -132,10 +140,11 @@ class Genetic {
     valid_.clear();
     missing_.clear();
     for (Index i = 0; i < n; ++i) (std::isnan(scores[i]) ? missing_ : valid_).push_back(i);
-    // High to low; ties keep population order (a total order: no allocation, unlike
-    // std::stable_sort, and the result does not depend on the sort algorithm).
+    // High to low; ties in population order, or its reverse (a total order: no allocation,
+    // unlike std::stable_sort, and the result does not depend on the sort algorithm).
+    const bool first = options_.tie_order == TieOrder::first;
     std::sort(valid_.begin(), valid_.end(), [&](Index a, Index b) {
-      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+      return scores[a] > scores[b] || (scores[a] == scores[b] && (first ? a < b : a > b));
     });
     const auto n_valid = static_cast<Index>(valid_.size());
     const auto n_missing = static_cast<Index>(missing_.size());
@@ -194,6 +203,9 @@ class Genetic {
   const Sel& selection() const noexcept { return selection_; }
   const Cross& crossover() const noexcept { return crossover_; }
   const Mut& mutation() const noexcept { return mutation_; }
+
+  /// The stable name that tags this algorithm's checkpoints.
+  static std::string name() { return "genetic"; }
 
   /// The state to checkpoint.
   GeneticState state() const { return {current_, lineage_, generation_, next_serial_}; }

@@ -18,7 +18,7 @@ struct GeneticPreset {
   Index n_conserve;
 };
 
-/// Published settings (design section 4). Xiao & Kreiman tuned one row per DeePSiM generator;
+/// Published settings. Xiao & Kreiman tuned one row per DeePSiM generator;
 /// n_conserve is 0 as in the paper (its lab examples use 1).
 namespace presets {
 inline constexpr GeneticPreset norm1{15, 1.0, 1.5, 2.0, 0.5, 0};

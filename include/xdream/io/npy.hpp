@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// NumPy `.npy` files: codes in and out (design section 10).
+/// NumPy `.npy` files: codes in and out.
 ///
 /// A population (`D x N`, column-major) has the memory layout of a C-order `[N, D]` array, so it
 /// is written as one without reordering and `numpy.load` gives one code per row. Reading accepts

@@ -1,9 +1,10 @@
 #pragma once
 /// @file
-/// Multiplicative Gaussian noise around any objective (design section 6).
+/// Multiplicative Gaussian noise around any objective (Wang & Ponce's noise model).
 
 #include <xdream/concepts.hpp>
 #include <xdream/detail/validate.hpp>
+#include <xdream/objectives/detail/noise_wrapper.hpp>
 #include <xdream/population.hpp>
 #include <xdream/random.hpp>
 
@@ -36,53 +37,46 @@ struct MultiplicativeNoiseOptions {
 /// Forwards `evaluate(stimuli)` to the wrapped objective, for any stimuli it accepts, and keeps
 /// its scores as `clean_scores()` (so the Optimizer reports clean and noisy scores apart). Holds
 /// the objective by value; `MultiplicativeNoise<MyObjective&>` refers to one instead.
+/// Checkpointable: a checkpoint keeps its stream position (`evaluations()`).
 ///
 /// Randomness: Z for stimulus i of the e-th call to `evaluate` (counting from 0) comes from
 /// stream (seed, e, i, Purpose::noise), so a seed reproduces the noise exactly. Give stacked
 /// noise wrappers different seeds.
+namespace detail {
+/// A noisy gain on a clean activation (see MultiplicativeNoise).
+struct NoisyGain {
+  static constexpr const char* name = "multiplicative-noise";
+  double noise_level = 0.0;
+
+  template <class Stream>
+  double operator()(double a, Stream& stream) const {
+    boost::random::normal_distribution<double> normal;
+    return a * std::max(0.0, 1.0 + noise_level * normal(stream()));
+  }
+};
+
+inline NoisyGain checked_gain(const MultiplicativeNoiseOptions& options) {
+  if (!(options.noise_level >= 0.0 && std::isfinite(options.noise_level))) {
+    invalid("xdream::MultiplicativeNoise", "noise_level", to_text(options.noise_level),
+            "a finite value >= 0");
+  }
+  return {options.noise_level};
+}
+}  // namespace detail
+
 template <class Inner>
-class MultiplicativeNoise {
+class MultiplicativeNoise : public detail::NoiseWrapper<Inner, detail::NoisyGain> {
+  using Base = detail::NoiseWrapper<Inner, detail::NoisyGain>;
+
  public:
   MultiplicativeNoise(Inner objective, MultiplicativeNoiseOptions options)
-      : objective_(std::forward<Inner>(objective)), options_(options) {
-    if (!(options_.noise_level >= 0.0 && std::isfinite(options_.noise_level))) {
-      detail::invalid("xdream::MultiplicativeNoise", "noise_level",
-                      detail::to_text(options_.noise_level), "a finite value >= 0");
-    }
-  }
-
-  /// Scores `stimuli` with the wrapped objective and multiplies each score by its noisy gain.
-  template <class Stimuli>
-    requires Objective<std::remove_cvref_t<Inner>, Stimuli>
-  Scores evaluate(const Stimuli& stimuli) {
-    clean_ = objective_.evaluate(stimuli);
-    Scores noisy(clean_.size());
-    const std::uint64_t call = evaluations_++;
-    for (Index i = 0; i < clean_.size(); ++i) {
-      Engine rng = make_stream(options_.seed, call, static_cast<std::uint64_t>(i), Purpose::noise);
-      boost::random::normal_distribution<double> normal;
-      noisy[i] = clean_[i] * std::max(0.0, 1.0 + options_.noise_level * normal(rng));
-    }
-    return noisy;
-  }
-
-  /// The wrapped objective's scores of the last `evaluate` (empty before the first).
-  const Scores& clean_scores() const noexcept { return clean_; }
+      : Base(std::forward<Inner>(objective), detail::checked_gain(options), options.seed),
+        options_(options) {}
 
   const MultiplicativeNoiseOptions& options() const noexcept { return options_; }
-  std::remove_reference_t<Inner>& objective() noexcept { return objective_; }
-  const std::remove_reference_t<Inner>& objective() const noexcept { return objective_; }
-
-  /// Calls to `evaluate` so far: the next call draws from stream coordinate `evaluations()`.
-  std::uint64_t evaluations() const noexcept { return evaluations_; }
-  /// Sets the call count (to resume a run's noise exactly).
-  void set_evaluations(std::uint64_t count) noexcept { evaluations_ = count; }
 
  private:
-  Inner objective_;
   MultiplicativeNoiseOptions options_;
-  std::uint64_t evaluations_ = 0;
-  Scores clean_;
 };
 
 template <class Inner>

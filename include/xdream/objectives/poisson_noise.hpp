@@ -1,9 +1,10 @@
 #pragma once
 /// @file
-/// Poisson spike-count noise around any objective (design section 6).
+/// Poisson spike-count noise around any objective (an in-silico spiking neuron).
 
 #include <xdream/concepts.hpp>
 #include <xdream/detail/validate.hpp>
+#include <xdream/objectives/detail/noise_wrapper.hpp>
 #include <xdream/population.hpp>
 #include <xdream/random.hpp>
 
@@ -42,72 +43,60 @@ struct PoissonNoiseOptions {
 ///
 /// Forwards `evaluate(stimuli)` to the wrapped objective, for any stimuli it accepts, and keeps
 /// its scores as `clean_scores()` (so the Optimizer reports clean and noisy scores apart). Holds
-/// the objective by value; `PoissonNoise<MyObjective&>` refers to one instead.
+/// the objective by value; `PoissonNoise<MyObjective&>` refers to one instead. Checkpointable:
+/// a checkpoint keeps its stream position (`evaluations()`), so a resumed run draws the same
+/// spikes.
 ///
 /// Randomness: the spikes for stimulus i of the e-th call to `evaluate` (counting from 0) come
 /// from stream (seed, e, i, Purpose::noise), so a seed reproduces the noise exactly. Give stacked
 /// noise wrappers different seeds.
+namespace detail {
+/// Spike counts around a clean activation (see PoissonNoise).
+struct PoissonSpikes {
+  static constexpr const char* name = "poisson-noise";
+  double spikes_per_unit = 0.0;
+  int reps = 1;
+
+  template <class Stream>
+  double operator()(double a, Stream& stream) const {
+    const double rate = a * spikes_per_unit;
+    if (!std::isfinite(rate)) return a;
+    if (rate <= 0.0) return 0.0;  // Poisson(0) = 0 spikes
+    boost::random::poisson_distribution<std::int64_t, double> spikes(rate);
+    std::int64_t total = 0;
+    for (int t = 0; t < reps; ++t) total += spikes(stream());
+    // Multiplied by the reciprocal, as it always was: a quotient rounds differently.
+    const double scale = 1.0 / (spikes_per_unit * static_cast<double>(reps));
+    return static_cast<double>(total) * scale;
+  }
+};
+
+inline PoissonSpikes checked_poisson(const PoissonNoiseOptions& options) {
+  constexpr const char* where = "xdream::PoissonNoise";
+  require_positive(where, "expected_spikes", options.expected_spikes);
+  require_positive(where, "reference_max", options.reference_max);
+  require_at_least(where, "reps", options.reps, 1);
+  const double spikes_per_unit = options.expected_spikes / options.reference_max;
+  require_positive(where, "expected_spikes / reference_max", spikes_per_unit);
+  return {spikes_per_unit, options.reps};
+}
+}  // namespace detail
+
 template <class Inner>
-class PoissonNoise {
+class PoissonNoise : public detail::NoiseWrapper<Inner, detail::PoissonSpikes> {
+  using Base = detail::NoiseWrapper<Inner, detail::PoissonSpikes>;
+
  public:
   PoissonNoise(Inner objective, PoissonNoiseOptions options)
-      : objective_(std::forward<Inner>(objective)), options_(options) {
-    constexpr const char* where = "xdream::PoissonNoise";
-    detail::require_positive(where, "expected_spikes", options_.expected_spikes);
-    detail::require_positive(where, "reference_max", options_.reference_max);
-    detail::require_at_least(where, "reps", options_.reps, 1);
-    spikes_per_unit_ = options_.expected_spikes / options_.reference_max;
-    detail::require_positive(where, "expected_spikes / reference_max", spikes_per_unit_);
-  }
-
-  /// Scores `stimuli` with the wrapped objective and adds the spike noise.
-  template <class Stimuli>
-    requires Objective<std::remove_cvref_t<Inner>, Stimuli>
-  Scores evaluate(const Stimuli& stimuli) {
-    clean_ = objective_.evaluate(stimuli);
-    Scores noisy(clean_.size());
-    const std::uint64_t call = evaluations_++;
-    const double scale = 1.0 / (spikes_per_unit_ * static_cast<double>(options_.reps));
-    for (Index i = 0; i < clean_.size(); ++i) {
-      const double a = clean_[i];
-      const double rate = a * spikes_per_unit_;
-      if (!std::isfinite(rate)) {
-        noisy[i] = a;
-        continue;
-      }
-      if (rate <= 0.0) {  // Poisson(0) = 0 spikes
-        noisy[i] = 0.0;
-        continue;
-      }
-      Engine rng = make_stream(options_.seed, call, static_cast<std::uint64_t>(i), Purpose::noise);
-      boost::random::poisson_distribution<std::int64_t, double> spikes(rate);
-      std::int64_t total = 0;
-      for (int t = 0; t < options_.reps; ++t) total += spikes(rng);
-      noisy[i] = static_cast<double>(total) * scale;
-    }
-    return noisy;
-  }
-
-  /// The wrapped objective's scores of the last `evaluate` (empty before the first).
-  const Scores& clean_scores() const noexcept { return clean_; }
+      : Base(std::forward<Inner>(objective), detail::checked_poisson(options), options.seed),
+        options_(options) {}
 
   /// lambda = expected_spikes / reference_max: expected spikes per unit of activation.
-  double spikes_per_unit() const noexcept { return spikes_per_unit_; }
+  double spikes_per_unit() const noexcept { return this->noise().spikes_per_unit; }
   const PoissonNoiseOptions& options() const noexcept { return options_; }
-  std::remove_reference_t<Inner>& objective() noexcept { return objective_; }
-  const std::remove_reference_t<Inner>& objective() const noexcept { return objective_; }
-
-  /// Calls to `evaluate` so far: the next call draws from stream coordinate `evaluations()`.
-  std::uint64_t evaluations() const noexcept { return evaluations_; }
-  /// Sets the call count (to resume a run's noise exactly).
-  void set_evaluations(std::uint64_t count) noexcept { evaluations_ = count; }
 
  private:
-  Inner objective_;
   PoissonNoiseOptions options_;
-  double spikes_per_unit_ = 0.0;
-  std::uint64_t evaluations_ = 0;
-  Scores clean_;
 };
 
 template <class Inner>

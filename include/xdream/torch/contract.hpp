@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Checks of the model contract (design section 8) shared by the torch adapters.
+/// Checks of the model contract (docs/torch-models.md) shared by the torch adapters.
 
 #include <xdream/torch/module.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Run-time choice of the LibTorch device and thread count (design section 8).
+/// Run-time choice of the LibTorch device and thread count.
 
 #include <torch/cuda.h>
 #include <torch/script.h>

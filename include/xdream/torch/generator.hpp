@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// A TorchScript generator: latent codes -> images (design section 8).
+/// A TorchScript generator: latent codes -> images (docs/torch-models.md: the contract).
 
 #include <xdream/population.hpp>
 #include <xdream/torch/contract.hpp>

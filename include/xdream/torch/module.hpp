@@ -11,8 +11,8 @@
 
 namespace xdream {
 
-/// A model file that is missing, unreadable, corrupt or does not follow the contract of
-/// design section 8. `what()` is one line naming the file and what was expected.
+/// A model file that is missing, unreadable, corrupt or does not follow the model contract
+/// (docs/torch-models.md). `what()` is one line naming the file and what was expected.
 class ModelError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// A TorchScript network with named taps (layer outputs), batched and preprocessed (design
-/// section 8).
+/// A TorchScript network with named taps (layer outputs), batched and preprocessed
+/// (docs/torch-models.md: the contract).
 
 #include <xdream/torch/contract.hpp>
 #include <xdream/torch/device.hpp>

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// One unit of a TorchScript network as an Objective (design section 8).
+/// One unit of a TorchScript network as an Objective (docs/torch-models.md: the contract).
 
 #include <xdream/population.hpp>
 #include <xdream/torch/network.hpp>

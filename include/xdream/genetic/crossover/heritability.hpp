@@ -12,7 +12,7 @@
 
 namespace xdream {
 
-/// Uniform crossover with a bias, exactly as XDream's genetic algorithm (design section 4,
+/// Uniform crossover with a bias, exactly as XDream's genetic algorithm (its published code,
 /// step 4): each gene comes from parent 1 with probability `heritability`, otherwise from
 /// parent 2. A heritability h < 0.5 is mirrored to 1 - h (the parents are exchangeable).
 ///

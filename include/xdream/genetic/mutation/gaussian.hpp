@@ -49,7 +49,7 @@ inline void check_mutation(const char* where, double rate, double size) {
 }
 }  // namespace detail
 
-/// Per-gene Gaussian mutation, exactly as XDream's genetic algorithm (design section 4, step 5):
+/// Per-gene Gaussian mutation, exactly as XDream's genetic algorithm (its published code, the mutation step):
 /// each gene of a child independently, with probability `rate`, gets + N(0, size^2). Codes are
 /// never clipped.
 ///

@@ -12,7 +12,7 @@
 #   STUB_PIDS   a directory: the stub writes CELL.pid there
 set -euo pipefail
 if [[ ${1:-} == --help ]]; then
-  echo "xdream-evolve (stub for tests/experiments/runner_test.sh): --out DIR --force --resume DIR"
+  echo "xdream-evolve (stub for tests/apps/experiments/runner_test.sh): --out DIR --force --resume DIR"
   exit 0
 fi
 out='' resume='' settings='' generator=''

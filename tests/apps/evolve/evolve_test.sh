@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # xdream-evolve end to end (ctest runs it): the bundled models, resume after kill -9 at every
-# point of a generation, and every bad input of issue 4 (one-line error, non-zero exit, nothing
+# point of a generation, and every bad input (one-line error, non-zero exit, nothing
 # written).
 # Usage: evolve_test.sh XDREAM_EVOLVE MODELS_DIR TEST_DATA_DIR [part]   part: all|e2e|resume|errors
 set -uo pipefail
@@ -157,7 +157,7 @@ if [[ $part == all || $part == errors ]]; then
   printf 'mutation_rate = 0.9\n' > "$work/misspelt.toml"
   expect_error config-misspelt-key "mutation_rate" --config "$work/misspelt.toml"
   expect_error config-missing "was not readable" --config "$work/none.toml"
-  expect_error unknown-algorithm "option --algorithm = annealing" --algorithm annealing
+  expect_error unknown-algorithm "--algorithm: 'annealing' is not one of ga, cmaes" --algorithm annealing
   expect_error bad-ga-parameter "mutation_rate" --mutation-rate 1.5
   expect_error no-run-to-resume "has no config.json" --resume "$work"
   expect_error resume-with-options "cannot be combined with --resume" --resume "$work" --seed 3

@@ -8,7 +8,7 @@
 # usage: runner_test.sh XDREAM_EXPERIMENTS SOURCE_DIR WORK_DIR
 set -euo pipefail
 exe=$1 src=$2 work=$3
-stub=$src/tests/experiments/stub_evolve.sh
+stub=$src/tests/apps/experiments/stub_evolve.sh
 py=/usr/bin/python3
 rm -rf "$work"
 mkdir -p "$work/pids"

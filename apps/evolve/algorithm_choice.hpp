@@ -12,9 +12,6 @@
 
 namespace xdream_evolve {
 
-/// The names --algorithm accepts.
-const std::vector<std::string>& algorithm_names();
-
 /// Builds the chosen algorithm with the config's settings (0 = the algorithm's default) over
 /// codes of `code_size`, starting from `initial` codes when given (GA only; columns = codes).
 xdream::AnyAlgorithm make_algorithm(const EvolveConfig& config, xdream::Index code_size,

@@ -13,32 +13,92 @@
 
 namespace xdream_evolve {
 
-#define XDREAM_EVOLVE_FIELDS(X)                                                                  \
-  X(generator) X(network) X(code_size) X(tap) X(unit) X(y) X(x) X(resize_height) X(resize_width) \
-  X(mean) X(std) X(algorithm) X(population) X(ga_preset) X(mutation_rate) X(mutation_size)        \
-  X(selectivity) X(heritability) X(n_conserve) X(sigma) X(radius) X(learning_rate) X(init)        \
-  X(encode_tap) X(reference_cache) X(stimuli) X(generations) X(seed) X(noise) X(noise_level) X(noise_reps) X(reference)            \
-  X(reference_count) X(data_dir) X(brute_force_pool) X(device) X(threads) X(out)                  \
-  X(checkpoint_every)
-
-void to_json(nlohmann::json& json, const EvolveConfig& config) {
-  json = nlohmann::json::object();
-#define X(name) json[#name] = config.name;
-  XDREAM_EVOLVE_FIELDS(X)
-#undef X
+template <>
+const std::vector<std::pair<std::string, AlgorithmName>>& names_of<AlgorithmName>() {
+  static const std::vector<std::pair<std::string, AlgorithmName>> names{
+      {"ga", AlgorithmName::ga},
+      {"cmaes", AlgorithmName::cmaes},
+      {"sep-cmaes", AlgorithmName::sep_cmaes},
+      {"cholesky-cmaes", AlgorithmName::cholesky_cmaes},
+      {"sphere-cma", AlgorithmName::sphere_cma},
+      {"lm-ma-es", AlgorithmName::lm_ma_es},
+      {"fdgd", AlgorithmName::fdgd},
+      {"nes", AlgorithmName::nes}};
+  return names;
+}
+template <>
+const std::vector<std::pair<std::string, NoiseModel>>& names_of<NoiseModel>() {
+  static const std::vector<std::pair<std::string, NoiseModel>> names{
+      {"none", NoiseModel::none},
+      {"poisson", NoiseModel::poisson},
+      {"multiplicative", NoiseModel::multiplicative}};
+  return names;
+}
+template <>
+const std::vector<std::pair<std::string, ReferenceSet>>& names_of<ReferenceSet>() {
+  static const std::vector<std::pair<std::string, ReferenceSet>> names{
+      {"fashion-mnist", ReferenceSet::fashion_mnist},
+      {"fashion-mnist-train", ReferenceSet::fashion_mnist_train},
+      {"none", ReferenceSet::none}};
+  return names;
 }
 
-void from_json(const nlohmann::json& json, EvolveConfig& config) {
-  // Every field must be there: a config.json from another version is refused, not half read.
-#define X(name) json.at(#name).get_to(config.name);
-  XDREAM_EVOLVE_FIELDS(X)
-#undef X
+namespace {
+template <class Enum>
+std::string spellings() {
+  std::string list;
+  for (const auto& [name, value] : names_of<Enum>()) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
+template <class Enum>
+void enum_from_json(const nlohmann::json& json, Enum& value, const char* what) {
+  const std::string text = json.get<std::string>();
+  for (const auto& [name, v] : names_of<Enum>()) {
+    if (name == text) {
+      value = v;
+      return;
+    }
+  }
+  throw std::invalid_argument(std::string(what) + " = '" + text + "': expected one of " +
+                              spellings<Enum>());
+}
+
+// Turns an option's spelling into its enum value for CLI11 (which reads enums as their number);
+// an unknown spelling fails with the list of the known ones.
+template <class Enum>
+CLI::Validator enum_option() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        for (const auto& [name, value] : names_of<Enum>()) {
+          if (name == text) {
+            text = std::to_string(static_cast<int>(value));
+            return "";
+          }
+        }
+        return "'" + text + "' is not one of " + spellings<Enum>();
+      },
+      "ENUM");
+}
+}  // namespace
+
+void to_json(nlohmann::json& json, AlgorithmName value) { json = name_of(value); }
+void from_json(const nlohmann::json& json, AlgorithmName& value) {
+  enum_from_json(json, value, "algorithm");
+}
+void to_json(nlohmann::json& json, NoiseModel value) { json = name_of(value); }
+void from_json(const nlohmann::json& json, NoiseModel& value) {
+  enum_from_json(json, value, "noise");
+}
+void to_json(nlohmann::json& json, ReferenceSet value) { json = name_of(value); }
+void from_json(const nlohmann::json& json, ReferenceSet& value) {
+  enum_from_json(json, value, "reference");
 }
 
 namespace {
 
-// The paper's per-generator GA settings and Wang & Ponce's lab GA (design section 4), by the
-// names --ga-preset takes.
+// The paper's per-generator GA settings and Wang & Ponce's lab GA, by the names --ga-preset
+// takes.
 const std::map<std::string, xdream::GeneticPreset>& presets() {
   namespace p = xdream::presets;
   static const std::map<std::string, xdream::GeneticPreset> table{
@@ -54,8 +114,6 @@ const std::map<std::string, xdream::GeneticPreset>& presets() {
 }
 
 }  // namespace
-
-const std::vector<std::string>& algorithm_names();
 
 std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocation,
                                       const std::string& models_dir) {
@@ -74,33 +132,35 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.option_defaults()->always_capture_default()->multi_option_policy(
       CLI::MultiOptionPolicy::TakeLast);
 
-  const char* models = "Models (design section 8 contract)";
+  const char* models = "Models (docs/torch-models.md: the contract)";
   app.add_option("--generator", c.generator, "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")->group(models);
   app.add_option("--network", c.network, "TorchScript network: images -> Tensor or Dict[str,Tensor] of taps (pre-ReLU)")->group(models);
-  app.add_option("--code-size", c.code_size, "Code length; 0 = the generator's code_size attribute")->group(models);
+  app.add_option("--code-size", c.code_size, "Code length->check(CLI::NonNegativeNumber); 0 = the generator's code_size attribute")->group(models);
   app.add_option("--tap", c.tap, "Layer: a key of the network's dict, 'output', or a submodule name (features.3)")->group(models);
-  app.add_option("--unit", c.unit, "Channel (or feature) of the tap")->group(models);
-  app.add_option("--y", c.y, "Row of a convolutional unit; -1 = centre")->group(models);
-  app.add_option("--x", c.x, "Column of a convolutional unit; -1 = centre")->group(models);
-  app.add_option("--resize-height", c.resize_height, "Resize images before the network (0 = no)")->group(models);
-  app.add_option("--resize-width", c.resize_width, "Resize images before the network (0 = no)")->group(models);
+  app.add_option("--unit", c.unit, "Channel (or feature) of the tap")->group(models)->check(CLI::NonNegativeNumber);
+  app.add_option("--y", c.y, "Row of a convolutional unit->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20)); -1 = centre")->group(models);
+  app.add_option("--x", c.x, "Column of a convolutional unit->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20)); -1 = centre")->group(models);
+  app.add_option("--resize-height", c.resize_height, "Resize images before the network (0 = no)")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
+  app.add_option("--resize-width", c.resize_width, "Resize images before the network (0 = no)")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
   app.add_option("--mean", c.mean, "Per-channel mean to subtract before the network")
       ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--std", c.std, "Per-channel std to divide by before the network")
       ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   const char* search = "Search";
-  app.add_option("--algorithm", c.algorithm, "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")->group(search);
+  app.add_option("--algorithm", c.algorithm, "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")->group(search)->transform(enum_option<AlgorithmName>())->default_str(name_of(c.algorithm));
   app.add_option("--population", c.population, "Codes per generation; 0 = the algorithm's (or preset's) default")->group(search);
-  auto* preset = app.add_option("--ga-preset", c.ga_preset, "GA settings of the paper per generator: norm1 norm2 conv3 conv4 pool5 fc6 fc7 fc8, or wang-ponce")->group(search);
+  std::vector<std::string> preset_names;
+  for (const auto& [name, p] : presets()) preset_names.push_back(name);
+  auto* preset = app.add_option("--ga-preset", c.ga_preset, "GA settings of the paper per generator: norm1 norm2 conv3 conv4 pool5 fc6 fc7 fc8, or wang-ponce")->group(search)->check(CLI::IsMember(preset_names));
   auto* rate = app.add_option("--mutation-rate", c.mutation_rate, "GA: probability that a gene mutates")->group(search);
   auto* size = app.add_option("--mutation-size", c.mutation_size, "GA: std of a mutation")->group(search);
   auto* selectivity = app.add_option("--selectivity", c.selectivity, "GA: kT = std(scores) / selectivity")->group(search);
   auto* heritability = app.add_option("--heritability", c.heritability, "GA: share of genes from parent 1")->group(search);
   auto* conserve = app.add_option("--n-conserve", c.n_conserve, "GA: best codes kept unchanged (and scored again)")->group(search);
-  app.add_option("--sigma", c.sigma, "CMA family: initial step size; 0 = default")->group(search);
-  app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius; 0 = default")->group(search);
-  app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate; 0 = default")->group(search);
+  app.add_option("--sigma", c.sigma, "CMA family: initial step size->check(CLI::NonNegativeNumber); 0 = default")->group(search);
+  app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius->check(CLI::NonNegativeNumber); 0 = default")->group(search);
+  app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate->check(CLI::NonNegativeNumber); 0 = default")->group(search);
   app.add_option("--init", c.init, "GA start: 'random' (N(0,1) codes), 'reference-best' (the codes of the unit's best reference images, through the generator's encode()) or a .npy file of codes (N, D)")->group(search);
   app.add_option("--encode-tap", c.encode_tap, "--init reference-best: the tap whose features the generator's encode() takes")->group(search);
 
@@ -117,23 +177,23 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget)->check(non_negative);
   app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run)")->group(budget)->check(non_negative);
 
-  const char* noise = "Noise (design section 6)";
-  app.add_option("--noise", c.noise, "none | poisson | multiplicative")->group(noise);
-  app.add_option("--noise-level", c.noise_level, "poisson: expected spikes L of the reference max (default 20); multiplicative: nu (default 0.2)")->group(noise);
-  app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")->group(noise);
+  const char* noise = "Noise (in-silico neurons)";
+  app.add_option("--noise", c.noise, "none | poisson | multiplicative")->group(noise)->transform(enum_option<NoiseModel>())->default_str(name_of(c.noise));
+  app.add_option("--noise-level", c.noise_level, "poisson: expected spikes L of the reference max (default 20)->check(CLI::NonNegativeNumber); multiplicative: nu (default 0.2)")->group(noise);
+  app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")->group(noise)->check(CLI::Range(1, 1 << 20));
 
   const char* reference = "Reference set and control";
-  app.add_option("--reference", c.reference, "fashion-mnist (the test set) | fashion-mnist-train (the training set, also the brute-force pool: the paper's definitions) | none")->group(reference);
-  app.add_option("--reference-count", c.reference_count, "Images of the reference set used")->group(reference);
+  app.add_option("--reference", c.reference, "fashion-mnist (the test set) | fashion-mnist-train (the training set, also the brute-force pool: the paper's definitions) | none")->group(reference)->transform(enum_option<ReferenceSet>())->default_str(name_of(c.reference));
+  app.add_option("--reference-count", c.reference_count, "Images of the reference set used")->group(reference)->check(CLI::Range(std::int64_t{1}, std::int64_t{60000}));
   app.add_option("--data-dir", c.data_dir, "Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)")->group(reference);
   app.add_option("--reference-cache", c.reference_cache, "Directory where reference activations are kept and reused (all units of a tap in one file); '' = none")->group(reference);
-  app.add_option("--brute-force-pool", c.brute_force_pool, "With --reference fashion-mnist: Fashion-MNIST training images for the brute-force control (0 = none)")->group(reference);
+  app.add_option("--brute-force-pool", c.brute_force_pool, "With --reference fashion-mnist: Fashion-MNIST training images for the brute-force control (0 = none)")->group(reference)->check(CLI::Range(std::int64_t{0}, std::int64_t{60000}));
 
   const char* run = "Run";
   auto* device = app.add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->group(run);
-  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads; 0 = every core")->group(run);
+  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads->check(CLI::Range(0, 1024)); 0 = every core")->group(run);
   app.add_option("--out", c.out, "Run directory (must not exist, unless --force)")->group(run);
-  app.add_option("--checkpoint-every", c.checkpoint_every, "Generations between checkpoints")->group(run);
+  app.add_option("--checkpoint-every", c.checkpoint_every, "Generations between checkpoints")->group(run)->check(CLI::Range(1, 1 << 30));
   app.add_flag("--force", invocation.force, "Replace an existing run directory")->group(run);
   app.add_option("--resume", invocation.resume, "Continue the interrupted run in this directory (its config.json has the settings)")->group(run);
   auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only the result")->group(run);
@@ -167,12 +227,10 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   }
 
   if (preset->count() > 0) {
-    const auto it = presets().find(c.ga_preset);
-    if (it == presets().end()) {
-      bad("ga-preset", c.ga_preset, "norm1, norm2, conv3, conv4, pool5, fc6, fc7, fc8 or wang-ponce");
+    const xdream::GeneticPreset& p = presets().at(c.ga_preset);
+    if (app.get_option("--population")->count() == 0 && c.algorithm == AlgorithmName::ga) {
+      c.population = p.population_size;
     }
-    const xdream::GeneticPreset& p = it->second;
-    if (app.get_option("--population")->count() == 0 && c.algorithm == "ga") c.population = p.population_size;
     if (rate->count() == 0) c.mutation_rate = p.mutation_rate;
     if (size->count() == 0) c.mutation_size = p.mutation_size;
     if (selectivity->count() == 0) c.selectivity = p.selectivity;
@@ -184,24 +242,16 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 }
 
 void check(const EvolveConfig& c) {
-  const auto& names = algorithm_names();
-  if (std::find(names.begin(), names.end(), c.algorithm) == names.end()) {
-    std::string list;
-    for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-    bad("algorithm", c.algorithm, "one of " + list);
-  }
+  if (presets().count(c.ga_preset) == 0) bad("ga-preset", c.ga_preset, "a preset's name");
   if (c.code_size < 0) bad("code-size", std::to_string(c.code_size), ">= 0");
   if (c.unit < 0) bad("unit", std::to_string(c.unit), ">= 0");
   if (c.y < -1) bad("y", std::to_string(c.y), ">= 0, or -1 for the centre");
   if (c.x < -1) bad("x", std::to_string(c.x), ">= 0, or -1 for the centre");
   if (c.population < 0 || c.population == 1) bad("population", std::to_string(c.population), "0 (default) or >= 2");
   if (c.stimuli == 0 && c.generations == 0) bad("stimuli", "0", ">= 1 (or give --generations)");
-  if (c.noise != "none" && c.noise != "poisson" && c.noise != "multiplicative") {
-    bad("noise", c.noise, "none, poisson or multiplicative");
-  }
   if (!(c.noise_level >= 0.0)) bad("noise-level", std::to_string(c.noise_level), ">= 0 (0 = default)");
   if (c.noise_reps < 1) bad("noise-reps", std::to_string(c.noise_reps), ">= 1");
-  if (c.noise == "poisson" && c.reference == "none") {
+  if (c.noise == NoiseModel::poisson && c.reference == ReferenceSet::none) {
     bad("noise", "poisson", "a reference set (it scales the spike rate); --reference none was given");
   }
   if (c.reference_count < 1) bad("reference-count", std::to_string(c.reference_count), ">= 1");
@@ -212,8 +262,8 @@ void check(const EvolveConfig& c) {
   if (!(c.sigma >= 0.0)) bad("sigma", std::to_string(c.sigma), ">= 0 (0 = default)");
   if (!(c.radius >= 0.0)) bad("radius", std::to_string(c.radius), ">= 0 (0 = default)");
   if (!(c.learning_rate >= 0.0)) bad("learning-rate", std::to_string(c.learning_rate), ">= 0 (0 = default)");
-  if (c.init != "random" && c.algorithm != "ga") {
-    bad("init", c.init, "'random' for --algorithm " + c.algorithm + " (codes from a file start the GA only)");
+  if (c.init != "random" && c.algorithm != AlgorithmName::ga) {
+    bad("init", c.init, "'random' for --algorithm " + name_of(c.algorithm) + " (codes from a file start the GA only)");
   }
 }
 

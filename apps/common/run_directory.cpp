@@ -1,6 +1,4 @@
-#include "run_record.hpp"
-
-#include "image_output.hpp"
+#include "run_directory.hpp"
 
 #include <xdream/io/archive.hpp>
 
@@ -14,7 +12,7 @@
 
 #include <unistd.h>
 
-namespace xdream_evolve {
+namespace xdream_apps {
 
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
   xdream::io::write_file_atomically(path, std::as_bytes(std::span(text.data(), text.size())));
@@ -73,46 +71,4 @@ void create_run_directory(const std::filesystem::path& dir, bool force, const st
   }
 }
 
-namespace {
-std::string number(double value) {
-  if (std::isnan(value)) return "";
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.17g", value);
-  return buffer;
-}
-}  // namespace
-
-std::string scores_csv(const std::vector<xdream::GenerationStats>& history) {
-  std::string out = "generation,stimuli,best,mean,std,best_clean,missing,seconds\n";
-  for (const auto& row : history) {
-    out += std::to_string(row.generation) + ',' + std::to_string(row.stimuli) + ',' +
-           number(row.best) + ',' + number(row.mean) + ',' + number(row.std_dev) + ',' +
-           number(row.best_clean) + ',' + std::to_string(row.missing) + ',' +
-           number(row.seconds) + '\n';
-  }
-  return out;
-}
-
-void write_score_plot(const std::filesystem::path& file,
-                      const std::vector<xdream::GenerationStats>& history, bool noisy) {
-  xdream_examples::Series best{"best", {}, {200, 40, 40}}, mean{"mean", {}, {60, 60, 200}},
-      clean{"clean best", {}, {30, 150, 60}};
-  bool has_clean = false;
-  for (const auto& row : history) {
-    best.values.push_back(row.best);
-    mean.values.push_back(row.mean);
-    clean.values.push_back(row.best_clean);
-    has_clean = noisy && (has_clean || !std::isnan(row.best_clean));
-  }
-  std::vector<xdream_examples::Series> series{best, mean};
-  if (has_clean) series.push_back(clean);
-  xdream_examples::write_plot_png(file, series, "generation");
-}
-
-std::filesystem::path generation_image(const std::filesystem::path& dir, std::uint32_t generation) {
-  char name[32];
-  std::snprintf(name, sizeof name, "gen%04u.png", generation);
-  return dir / "images" / name;
-}
-
-}  // namespace xdream_evolve
+}  // namespace xdream_apps

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # experiments.ci: the short version of the experiment set (experiments/ci.json), asserting only what
-# must hold on the bundled test bed (issue 5):
+# must hold on the bundled test bed:
 #   1. evolved > best of the reference set (4,000 training images; relative activation > 1) for most
 #      units (>= 75 %);
 #   2. the GA beats the same-budget brute-force control for >= 75 % of units (the >= 90 % target is

@@ -1,5 +1,5 @@
 #pragma once
-// The paper's brute-force control (design section 7): the expected best of K images drawn at
+// The paper's brute-force control: the expected best of K images drawn at
 // random from a pool, K = the run's budget.
 
 #include <algorithm>

@@ -3,6 +3,8 @@
 // cell with a stable name, skipping cells that are DONE and resuming interrupted ones, and gathers
 // every run's summary.json and settings into one CSV table. See docs/experiments.md.
 
+#include <xdream/io/sha256.hpp>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -345,18 +347,15 @@ enum class CellState { done, resumable, fresh, stale };
 fs::path run_dir(const Experiment& ex, const Cell& c) { return ex.out / "runs" / c.name; }
 fs::path cell_record_file(const Experiment& ex, const Cell& c) { return ex.out / "cells" / (c.name + ".json"); }
 
-/// sha256 of a file (sha256sum, once per file and call of the program); "" if unreadable.
+/// sha256 of a file (once per file and call of the program); "" if unreadable.
 std::string file_sha256(const std::string& path) {
   static std::map<std::string, std::string> known;
   if (const auto it = known.find(path); it != known.end()) return it->second;
   std::string out;
-  if (fs::exists(path)) {
-    const std::string cmd = "sha256sum '" + path + "' 2>/dev/null";
-    if (FILE* p = popen(cmd.c_str(), "r")) {
-      char buf[128] = {};
-      if (std::fgets(buf, sizeof buf, p)) out = std::string(buf).substr(0, 64);
-      pclose(p);
-    }
+  try {
+    out = xdream::io::sha256_file(path);
+  } catch (const xdream::io::ArchiveError&) {
+    // unreadable: no hash to compare
   }
   return known[path] = out;
 }
