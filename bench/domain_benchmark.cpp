@@ -5,7 +5,7 @@
 // nu in {0, 0.2, 0.5} (score = a * max(0, 1 + nu Z)), judged on the CLEAN activations: a run's
 // result is the best clean activation among all the stimuli it presented, divided by the best
 // clean activation any run of any algorithm reached on the same unit ("normalized clean max").
-// Units: UnitLike (fc6 scale), SubspaceUnit, AngleContrastUnit, NetworkUnit, a few instances each
+// Units: UnitLike (fc6 scale), SubspaceUnit, AngleContrastUnit, RandomReluUnit, a few instances each
 // (seeds), each algorithm with its published settings. See docs/algorithms.md, "Domain benchmark".
 //
 // Usage:
@@ -29,7 +29,7 @@
 #include <xdream/genetic/presets.hpp>
 #include <xdream/objectives/angle_contrast_unit.hpp>
 #include <xdream/objectives/multiplicative_noise.hpp>
-#include <xdream/objectives/network_unit.hpp>
+#include <xdream/objectives/random_relu_unit.hpp>
 #include <xdream/objectives/subspace_unit.hpp>
 #include <xdream/objectives/unit_like.hpp>
 #include <xdream/random.hpp>
@@ -118,7 +118,7 @@ Unit make_unit(const std::string& kind, Index dimension, std::uint64_t seed) {
     return {[unit](const Population& x) { return unit->evaluate(x); }};
   }
   if (kind == "network") {
-    auto unit = std::make_shared<xdream::NetworkUnit>(dimension, seed);
+    auto unit = std::make_shared<xdream::RandomReluUnit>(dimension, seed);
     return {[unit](const Population& x) { return unit->evaluate(x); }};
   }
   throw std::invalid_argument("domain_benchmark: unknown objective '" + kind + "'");

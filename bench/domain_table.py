@@ -25,7 +25,7 @@ PUBLISHED = {
     0.2: {"GA": 0.34, "CholeskyCMAES": 0.52, "SepCMAES": 0.56, "SphereCMA": 0.53},
     0.5: {"GA": 0.29, "CholeskyCMAES": 0.42, "SepCMAES": 0.43, "SphereCMA": 0.40},
 }
-# Issue 3's targets: best CMA-family mean / GA mean.
+# The targets: best CMA-family mean / GA mean.
 TARGETS = {0.0: 1.5, 0.5: 1.3}
 
 ORDER = ["GA_fc6", "GA_lab", "SepCMAES", "CholeskyCMAES", "SphereCMA", "CMAES", "LMMAES",

@@ -2,7 +2,7 @@
 # The per-generation overhead comparison of docs/benchmarks.md ("Algorithms: overhead per
 # generation at n = 4096, lambda = 40"): runs the C++ benchmark (every xdream algorithm, the
 # draw floor, pagmo2's cmaes and xnes) and then python3-cmaes' SepCMA and CMA, back to back on
-# this machine, and prints one table with the ratios and the issue's targets. Builds nothing.
+# this machine, and prints one table with the ratios and the targets. Builds nothing.
 #
 # Usage:
 #   bench/run_overhead.sh <path/to/algorithms_overhead_bench> [--quick] [--repetitions N]
@@ -215,7 +215,7 @@ for label, family, target in rows:
           f"{fmt(ratio(LIBCMAES_SEP_MS, t), 1) if sep else ''} | {target} |")
 print(f"| python3-cmaes {py['cmaes_version']} SepCMA (measured) | {fmt(py_sep)} | "
       f"{fmt(ratio(py_sep, floor), 2)} | 1 | | |")
-print(f"| libcmaes sep-CMA (cited, design.md s. 11) | ~{LIBCMAES_SEP_MS:.0f} | "
+print(f"| libcmaes sep-CMA (measured earlier) | ~{LIBCMAES_SEP_MS:.0f} | "
       f"{fmt(ratio(LIBCMAES_SEP_MS, floor), 1)} | | 1 | |")
 c = py["CMA"]
 if c.get("extrapolated"):

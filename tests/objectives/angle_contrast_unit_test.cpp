@@ -5,7 +5,7 @@
 #include <xdream/objectives/angle_contrast_unit.hpp>
 #include <xdream/objectives/multiplicative_noise.hpp>
 #include <xdream/objectives/naka_rushton.hpp>
-#include <xdream/objectives/network_unit.hpp>
+#include <xdream/objectives/random_relu_unit.hpp>
 #include <xdream/objectives/subspace_unit.hpp>
 #include <xdream/optimizer.hpp>
 
@@ -125,7 +125,7 @@ TEST_CASE("The docs/algorithms.md Domain benchmark example compiles and runs at 
   // From docs/algorithms.md, with 4096 replaced by n and a shorter budget:
   xdream::SubspaceUnit low_dimensional(n, /*seed=*/1, {.subspace_dimension = 16});
   xdream::AngleContrastUnit tuned(n, /*seed=*/2, {.angle_exponent = 1.0});
-  xdream::NetworkUnit network(n, /*seed=*/3);
+  xdream::RandomReluUnit network(n, /*seed=*/3);
   xdream::MultiplicativeNoise noisy(tuned, {.noise_level = 0.5, .seed = 7});
   xdream::Optimizer opt(xdream::IdentityGenerator(n), noisy,
                         xdream::SepCMAES(n, {.population_size = 40, .sigma = 3.0, .seed = 7}));

@@ -473,7 +473,7 @@ def section_noise(rows, paper, md, figdir):
         md.append(table(["L"] + [f"{l:g}" for l in levels] + ["noise-free"],
                         [["ours"] + [ours_at(l) for l in levels] + [ours_at(None)],
                          ["paper"] + [paper_at(l) for l in levels] + [paper_at(None)]]))
-    md.append("\nWang & Ponce (AlexNet, DeePSiM fc6, 3,000 evaluations, normalized clean max; design section 5): "
+    md.append("\nWang & Ponce (AlexNet, DeePSiM fc6, 3,000 evaluations, normalized clean max): "
               "noise 0: GA 0.37, CholeskyCMA 0.73, sep-CMA 0.70, SphereCMA 0.86; multiplicative 0.2: 0.34 / 0.52 / "
               "0.56 / 0.53; 0.5: 0.29 / 0.42 / 0.43 / 0.40.\n")
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -588,7 +588,7 @@ def main():
           "Relative activation = the clean activation of the best stimulus of the final generation / the best "
           "of the reference set, the 60,000 Fashion-MNIST training images; brute force = the expected best of as "
           "many random images of that set as the run presented stimuli, / the same maximum (the paper's "
-          "definitions, design section 7). The main table also judges against the best of the 10,000 test "
+          "definitions). The main table also judges against the best of the 10,000 test "
           "images. Units are pre-ReLU; "
           "conv units are at the centre of the feature map.", "", "## Status", ""]
     section_status(rows, md)

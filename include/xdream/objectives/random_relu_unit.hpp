@@ -13,9 +13,9 @@
 
 namespace xdream {
 
-/// Settings of NetworkUnit. Defaults: the DeePSiM fc6 scale (see docs/algorithms.md,
+/// Settings of RandomReluUnit. Defaults: the DeePSiM fc6 scale (see docs/algorithms.md,
 /// "Domain benchmark").
-struct NetworkUnitOptions {
+struct RandomReluUnitOptions {
   /// h, the number of hidden units; default 32; range [1, inf).
   Index hidden_units = 32;
   /// A, the response scale; default 100, the order of magnitude of evolved CaffeNet unit
@@ -27,7 +27,7 @@ struct NetworkUnitOptions {
   double contrast_exponent = 2.0;
 };
 
-/// A "network unit": the output of a random two-layer ReLU network without biases, read on the
+/// A synthetic unit: the output of a random two-layer ReLU network without biases, read on the
 /// direction of the code, times a saturating response to its norm:
 ///
 ///   f(x) = A * max(0, sum_j a_j max(0, w_j . x / |x|)) * g(|x|),
@@ -44,11 +44,11 @@ struct NetworkUnitOptions {
 /// @param dimension code length; range [1, inf).
 /// @param seed draws the filters and the output weights (streams (seed, 0..1, column, user)):
 ///        the same seed gives the same unit.
-class NetworkUnit {
+class RandomReluUnit {
  public:
-  explicit NetworkUnit(Index dimension, std::uint64_t seed = 0, NetworkUnitOptions options = {})
+  explicit RandomReluUnit(Index dimension, std::uint64_t seed = 0, RandomReluUnitOptions options = {})
       : options_(options), contrast_{options.half_saturation_norm, options.contrast_exponent} {
-    constexpr const char* where = "xdream::NetworkUnit";
+    constexpr const char* where = "xdream::RandomReluUnit";
     detail::require_at_least(where, "dimension", dimension, Index{1});
     detail::require_at_least(where, "hidden_units", options_.hidden_units, Index{1});
     detail::require_positive(where, "amplitude", options_.amplitude);
@@ -63,7 +63,7 @@ class NetworkUnit {
   }
 
   Scores evaluate(const Population& x) const {
-    detail::require_stimulus_rows("xdream::NetworkUnit::evaluate", x.rows(), dimension());
+    detail::require_stimulus_rows("xdream::RandomReluUnit::evaluate", x.rows(), dimension());
     const Eigen::MatrixXd xd = x.cast<double>();
     const Eigen::MatrixXd hidden = filters_.transpose() * xd;  // h x N, w_j . x
     Scores out(x.cols());
@@ -84,10 +84,10 @@ class NetworkUnit {
   const Eigen::MatrixXd& filters() const noexcept { return filters_; }
   /// The output weights a_j (length h).
   const Eigen::VectorXd& output_weights() const noexcept { return output_; }
-  const NetworkUnitOptions& options() const noexcept { return options_; }
+  const RandomReluUnitOptions& options() const noexcept { return options_; }
 
  private:
-  NetworkUnitOptions options_;
+  RandomReluUnitOptions options_;
   NakaRushton contrast_;
   Eigen::MatrixXd filters_;
   Eigen::VectorXd output_;

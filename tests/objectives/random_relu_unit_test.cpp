@@ -1,7 +1,7 @@
-// NetworkUnit: a random two-layer ReLU network read on the direction, times a contrast function.
+// RandomReluUnit: a random two-layer ReLU network read on the direction, times a contrast function.
 #include <xdream/concepts.hpp>
 #include <xdream/objectives/angle_contrast_unit.hpp>
-#include <xdream/objectives/network_unit.hpp>
+#include <xdream/objectives/random_relu_unit.hpp>
 
 #include <boost/random/normal_distribution.hpp>
 
@@ -12,10 +12,10 @@
 
 namespace {
 using xdream::Index;
-using xdream::NetworkUnit;
+using xdream::RandomReluUnit;
 using xdream::Population;
 
-static_assert(xdream::Objective<NetworkUnit, Population>);
+static_assert(xdream::Objective<RandomReluUnit, Population>);
 
 Eigen::VectorXd gaussian(Index n, std::uint64_t seed) {
   xdream::Engine rng(seed);
@@ -25,7 +25,7 @@ Eigen::VectorXd gaussian(Index n, std::uint64_t seed) {
   return v;
 }
 
-double reference(const NetworkUnit& unit, const Eigen::VectorXd& x) {
+double reference(const RandomReluUnit& unit, const Eigen::VectorXd& x) {
   const double r = x.norm();
   if (r == 0.0) return 0.0;
   double net = 0.0;
@@ -36,9 +36,9 @@ double reference(const NetworkUnit& unit, const Eigen::VectorXd& x) {
 }
 }  // namespace
 
-TEST_CASE("NetworkUnit computes A relu(a . relu(W x / |x|)) g(|x|), non-negative") {
+TEST_CASE("RandomReluUnit computes A relu(a . relu(W x / |x|)) g(|x|), non-negative") {
   const Index n = 96;
-  const NetworkUnit unit(n, 2, {.hidden_units = 10});
+  const RandomReluUnit unit(n, 2, {.hidden_units = 10});
   CHECK(unit.filters().cols() == 10);
   CHECK(unit.filters().colwise().norm().minCoeff() == doctest::Approx(1.0).epsilon(1e-12));
   CHECK(unit.output_weights().cwiseMax(0.0).norm() == doctest::Approx(1.0).epsilon(1e-12));
@@ -59,9 +59,9 @@ TEST_CASE("NetworkUnit computes A relu(a . relu(W x / |x|)) g(|x|), non-negative
   CHECK(unit.evaluate(Population::Zero(n, 1))[0] == 0.0);
 }
 
-TEST_CASE("NetworkUnit: scaling a code changes the response only through the contrast function") {
+TEST_CASE("RandomReluUnit: scaling a code changes the response only through the contrast function") {
   const Index n = 80;
-  const NetworkUnit unit(n, 8);
+  const RandomReluUnit unit(n, 8);
   const xdream::NakaRushton g{150.0, 2.0};
   for (std::uint64_t t = 0; t < 50; ++t) {
     const Eigen::VectorXd x = 50.0 * gaussian(n, 40 + t);
@@ -74,10 +74,10 @@ TEST_CASE("NetworkUnit: scaling a code changes the response only through the con
   }
 }
 
-TEST_CASE("NetworkUnit with one excitatory hidden unit is an AngleContrastUnit with p = 1") {
+TEST_CASE("RandomReluUnit with one excitatory hidden unit is an AngleContrastUnit with p = 1") {
   // h = 1 with a positive output weight: f = A max(0, cos(x, w_1)) g(|x|).
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
-    const NetworkUnit unit(50, seed, {.hidden_units = 1});
+    const RandomReluUnit unit(50, seed, {.hidden_units = 1});
     if (unit.output_weights()[0] <= 0.0) continue;
     CHECK(unit.output_weights()[0] == doctest::Approx(1.0));
     const xdream::AngleContrastUnit same(50, 0, {.angle_exponent = 1.0});
@@ -96,18 +96,18 @@ TEST_CASE("NetworkUnit with one excitatory hidden unit is an AngleContrastUnit w
   FAIL("no seed in 0..19 gave a positive output weight");
 }
 
-TEST_CASE("NetworkUnit is determined by its seed") {
-  const NetworkUnit a(100, 31), b(100, 31), c(100, 32);
+TEST_CASE("RandomReluUnit is determined by its seed") {
+  const RandomReluUnit a(100, 31), b(100, 31), c(100, 32);
   CHECK(a.filters() == b.filters());
   CHECK(a.output_weights() == b.output_weights());
   CHECK(a.filters() != c.filters());
 }
 
-TEST_CASE("NetworkUnit rejects bad parameters at construction") {
-  CHECK_THROWS_AS(NetworkUnit(0), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(NetworkUnit(8, 0, {.hidden_units = 0}),
+TEST_CASE("RandomReluUnit rejects bad parameters at construction") {
+  CHECK_THROWS_AS(RandomReluUnit(0), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(RandomReluUnit(8, 0, {.hidden_units = 0}),
                        doctest::Contains("hidden_units = 0"), std::invalid_argument);
-  CHECK_THROWS_AS(NetworkUnit(8, 0, {.amplitude = 0.0}), std::invalid_argument);
-  CHECK_THROWS_AS(NetworkUnit(8, 0, {.half_saturation_norm = -3.0}), std::invalid_argument);
-  CHECK_THROWS_AS(NetworkUnit(8, 0, {.contrast_exponent = 0.0}), std::invalid_argument);
+  CHECK_THROWS_AS(RandomReluUnit(8, 0, {.amplitude = 0.0}), std::invalid_argument);
+  CHECK_THROWS_AS(RandomReluUnit(8, 0, {.half_saturation_norm = -3.0}), std::invalid_argument);
+  CHECK_THROWS_AS(RandomReluUnit(8, 0, {.contrast_exponent = 0.0}), std::invalid_argument);
 }
