@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Export an image generator as an xdream "generator" TorchScript module (docs/torch-models.md).
 
-The exported module implements the contract of docs/design.md section 8:
+The exported module implements xdream's generator contract ("The contract" in
+docs/torch-models.md):
 
     forward(codes: Tensor[N, D] float32) -> Tensor[N, C, H, W] float32 in [0, 1] (RGB or grey)
 
@@ -24,14 +25,13 @@ Examples:
         --convention tanh --weights mygan.pth --out mygan.pt
 """
 import argparse
-import importlib.util
 import os
-import sys
-import time
 
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+from xdream_common import load_module_spec, load_weights, print_forward_time
 
 # ImageNet mean in Caffe's BGR order, 0..255 scale (the DeePSiM / Caffe reference models).
 CAFFE_MEAN_BGR = (104.0, 117.0, 123.0)
@@ -122,34 +122,6 @@ def convention_params(name, channels):
     raise SystemExit(f"unknown --convention {name!r}")
 
 
-def load_module_spec(spec):
-    path, _, name = spec.rpartition(":")
-    if not path or not name:
-        raise SystemExit(f"--module wants FILE.py:NAME, got {spec!r}")
-    mod_spec = importlib.util.spec_from_file_location(
-        os.path.splitext(os.path.basename(path))[0], path)
-    mod = importlib.util.module_from_spec(mod_spec)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    mod_spec.loader.exec_module(mod)
-    return getattr(mod, name)()
-
-
-def load_weights(model, path):
-    state = torch.load(path, map_location="cpu")
-    if isinstance(state, nn.Module):
-        state = state.state_dict()
-    for key in ("state_dict", "model", "model_state_dict"):
-        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
-            state = state[key]
-    state = {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state.items()}
-    state = {k: (torch.as_tensor(v) if not isinstance(v, torch.Tensor) else v)
-             for k, v in state.items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise SystemExit(f"{path}: state dict does not fit the model: missing {missing}, "
-                         f"unexpected {unexpected}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -221,12 +193,7 @@ def main():
           f"[{float(got.min()):.3f}, {float(got.max()):.3f}]; max |exported - eager| {worst:.1e}")
     if worst > 1e-5 or float(got.min()) < 0 or float(got.max()) > 1:
         raise SystemExit("exported generator does not match the eager one / leaves [0,1]")
-    with torch.no_grad():
-        c20 = torch.randn(20, code)
-        loaded(c20)
-        t = time.perf_counter()
-        loaded(c20)
-        print(f"  forward at batch 20, {args.threads} threads: {time.perf_counter() - t:.3f} s")
+    print_forward_time(loaded, torch.randn(20, code), args.threads)
 
 
 if __name__ == "__main__":

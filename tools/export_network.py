@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Export a PyTorch network as an xdream "network" TorchScript module (docs/torch-models.md).
 
-The exported module implements the contract of docs/design.md section 8:
+The exported module implements xdream's network contract ("The contract" in docs/torch-models.md):
 
     forward(images: Tensor[N, C, H, W] float32 in [0, 1]) -> Dict[str, Tensor]
 
@@ -28,16 +28,15 @@ needed). With python3-torchvision installed, any torchvision.models name works
 function returning a module), constructed without arguments.
 """
 import argparse
-import importlib.util
 import os
-import sys
-import time
 from typing import Dict, List
 
 import torch
 from torch import nn
 import torch.fx
 import torch.nn.functional as F
+
+from xdream_common import load_module_spec, load_weights, print_forward_time
 
 TORCHVISION_MEAN = [0.485, 0.456, 0.406]
 TORCHVISION_STD = [0.229, 0.224, 0.225]
@@ -82,19 +81,6 @@ ALEXNET_TAPS = ["conv1=features.0", "conv2=features.3", "conv3=features.6", "con
                 "fc8=classifier.6"]
 
 
-def load_module_spec(spec):
-    """'path/to/file.py:Name' -> Name() from that file."""
-    path, _, name = spec.rpartition(":")
-    if not path or not name:
-        raise SystemExit(f"--module wants FILE.py:NAME, got {spec!r}")
-    mod_spec = importlib.util.spec_from_file_location(
-        os.path.splitext(os.path.basename(path))[0], path)
-    mod = importlib.util.module_from_spec(mod_spec)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    mod_spec.loader.exec_module(mod)
-    return getattr(mod, name)()
-
-
 def build_model(args):
     if args.module:
         return load_module_spec(args.module)
@@ -107,20 +93,6 @@ def build_model(args):
             raise SystemExit("--arch torchvision:NAME needs python3-torchvision")
         return getattr(torchvision.models, args.arch.split(":", 1)[1])(num_classes=args.num_classes)
     raise SystemExit(f"unknown --arch {args.arch!r} (alexnet, torchvision:NAME, or --module)")
-
-
-def load_weights(model, path):
-    state = torch.load(path, map_location="cpu")
-    if isinstance(state, nn.Module):
-        state = state.state_dict()
-    for key in ("state_dict", "model", "model_state_dict"):
-        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
-            state = state[key]
-    state = {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state.items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise SystemExit(f"{path}: state dict does not fit the model: missing {missing}, "
-                         f"unexpected {unexpected}")
 
 
 def disable_inplace(model):
@@ -298,12 +270,7 @@ def main():
               f"min {float(got[k].min()):.3f} (negative values = pre-ReLU)")
     if worst > 1e-4:
         raise SystemExit("exported taps differ from the eager model")
-    with torch.no_grad():
-        x20 = torch.rand(20, args.channels, h, w_)
-        loaded(x20)
-        t = time.perf_counter()
-        loaded(x20)
-        print(f"  forward at batch 20, {args.threads} threads: {time.perf_counter() - t:.3f} s")
+    print_forward_time(loaded, torch.rand(20, args.channels, h, w_), args.threads)
 
 
 if __name__ == "__main__":

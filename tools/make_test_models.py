@@ -8,14 +8,14 @@ formulas and the expected outputs for fixed inputs.
     /usr/bin/python3 tools/make_test_models.py [--out tests/data/torch]
 """
 import argparse
-import hashlib
 import os
-import sys
 from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
 from torch import nn
+
+from xdream_common import reexec_with_fixed_hash_seed, sha256_file
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -198,20 +198,6 @@ def fmt(a, digits=7):
     if a.ndim == 0:
         return f"{float(a):.{digits}g}"
     return "[" + ", ".join(fmt(v, digits) for v in a) + "]"
-
-
-def sha256_file(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def reexec_with_fixed_hash_seed():
-    """TorchScript writes a module's constants in an order that follows Python's string hashing,
-    which is randomized per process; run under PYTHONHASHSEED=0 so that the .pt bytes (not only
-    the weights) repeat from run to run."""
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def main():

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""docs/results.md and its plots from the gathered experiment table (issue 5).
+"""docs/results.md and its plots from the gathered experiment table.
 
     /usr/bin/python3 tools/results/make_results.py [--csv docs/results/experiments.csv]
         [--runs .] [--paper-data ../shared/paper-data] [--out docs/results.md]

@@ -1,7 +1,7 @@
 """The test bed's two networks: the AlexNet-like "brain" and the DeePSiM-like fc6 generator.
 
-Both classes are TorchScript-scriptable and implement the xdream model contract
-(docs/design.md section 8) directly, so the exported files are just torch.jit.script(model).
+Both classes are TorchScript-scriptable and implement xdream's model contract ("The contract"
+in docs/torch-models.md) directly, so the exported files are just torch.jit.script(model).
 """
 from typing import Dict
 
@@ -93,18 +93,18 @@ class Generator(nn.Module):
     symmetric square root of their covariance (ZCA colouring), so that i.i.d. N(0,1) codes
     (XDream's initial population) have the mean and covariance of real fc6 features.
     encode(fc6) is the inverse map (code_inverse = code_matrix^-1), for codes of real images.
-    The integer attribute code_size tells C++ (xdream::TorchGenerator) the code length."""
+    The integer attribute code_size tells C++ (xdream::TorchGenerator) the code length.
+
+    torch.jit.script records the source text, file and line numbers of forward, fc6 and encode
+    (and of the classes above) in the exported file: edit or move them and a retrained
+    generator.pt gets other bytes, though the same weights."""
 
     code_size: int
 
     def __init__(self, decoder: Decoder, mean: torch.Tensor, matrix: torch.Tensor,
                  inverse: torch.Tensor):
         super().__init__()
-        self.code_size = int(mean.shape[0])
-        self.decoder = decoder
-        self.register_buffer("code_mean", mean.detach().clone().float())
-        self.register_buffer("code_matrix", matrix.detach().clone().float())
-        self.register_buffer("code_inverse", inverse.detach().clone().float())
+        set_code_space(self, decoder, mean, matrix, inverse)
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.fc6(codes))
@@ -134,3 +134,16 @@ def zca_colouring(features: torch.Tensor, eps: float = 1e-6):
 
 def count_parameters(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
+
+
+def set_code_space(module: nn.Module, decoder: nn.Module, mean: torch.Tensor,
+                   matrix: torch.Tensor, inverse: torch.Tensor):
+    """Give a code-space generator (Generator above, FeatureGenerator in train_generators.py)
+    its decoder, its integer code_size and float32 copies of the ZCA colouring from
+    zca_colouring as the buffers code_mean, code_matrix and code_inverse. The assignments keep
+    the order in which the exported files list these attributes."""
+    module.code_size = int(mean.shape[0])
+    module.decoder = decoder
+    module.register_buffer("code_mean", mean.detach().clone().float())
+    module.register_buffer("code_matrix", matrix.detach().clone().float())
+    module.register_buffer("code_inverse", inverse.detach().clone().float())

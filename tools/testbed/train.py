@@ -15,6 +15,13 @@ It then writes models/fashion_mnist/manifest.json and docs/images/testbed_genera
 
 Run with Debian's interpreter (the one that has python3-torch):
     /usr/bin/python3 tools/testbed/train.py
+
+The weights depend on the CPU kernels OpenBLAS picks for the fully connected layers. The
+committed models were trained with its Cooperlake kernels; on a machine with AVX512-BF16 where
+OpenBLAS picks others (SkylakeX, say), run with OPENBLAS_CORETYPE=Cooperlake to get their
+weights bit for bit (weights_sha256 in manifest.json; also the same figure). The .pt bytes
+further depend on the order in which TorchScript writes module constants, which is why the
+script runs under PYTHONHASHSEED=0 (docs/testbed.md).
 """
 import argparse
 import hashlib
@@ -29,19 +36,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]  # this folder (nets, fmnist, training) and tools/
 import fmnist  # noqa: E402
 import nets  # noqa: E402
+from training import (batched, feature_std, save_script, to_labels, to_tensor,  # noqa: E402
+                      train_decoder)
+from xdream_common import reexec_with_fixed_hash_seed, sha256_file  # noqa: E402
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 
 def sha256_weights(module):
@@ -52,15 +55,6 @@ def sha256_weights(module):
         h.update(name.encode())
         h.update(t.detach().contiguous().cpu().numpy().tobytes())
     return h.hexdigest()
-
-
-def to_tensor(images):
-    return torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
-
-
-@torch.no_grad()
-def batched(fn, x, batch=1000):
-    return torch.cat([fn(x[i:i + batch]) for i in range(0, x.shape[0], batch)])
 
 
 def train_classifier(model, x, y, x_test, y_test, epochs, batch, lr, gen, log):
@@ -96,55 +90,6 @@ def accuracy(model, x, y):
     model.eval()
     pred = batched(lambda b: model(b)["fc8"].argmax(1), x)
     return float((pred == y).float().mean())
-
-
-def train_decoder(decoder, classifier, x, feats, steps, batch, lr, w_pix, w_conv3, w_fc6,
-                  fc6_std, gen, log):
-    """Train decoder(fc6(x)) ~ x with pixel loss + classifier feature losses (conv3, fc6)."""
-    for p in classifier.parameters():
-        p.requires_grad_(False)
-    classifier.eval()
-    opt = torch.optim.Adam(decoder.parameters(), lr=lr, betas=(0.9, 0.999))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    perm = torch.randperm(x.shape[0], generator=gen)
-    pos, t0 = 0, time.time()
-    run = np.zeros(4)
-    for step in range(steps):
-        if pos + batch > x.shape[0]:
-            perm, pos = torch.randperm(x.shape[0], generator=gen), 0
-        idx = perm[pos:pos + batch]
-        pos += batch
-        xb, fb = x[idx], feats[idx]
-        with torch.no_grad():
-            target = classifier(xb)
-        out = decoder(fb)
-        got = classifier(out)
-        l_pix = F.mse_loss(out, xb)
-        l_conv3 = F.mse_loss(got["conv3"], target["conv3"])
-        # fc6 loss in standardized units (each dimension weighted by 1/std^2)
-        l_fc6 = F.mse_loss(got["fc6"] / fc6_std, target["fc6"] / fc6_std)
-        loss = w_pix * l_pix + w_conv3 * l_conv3 + w_fc6 * l_fc6
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        run += [loss.item(), l_pix.item(), l_conv3.item(), l_fc6.item()]
-        if (step + 1) % 50 == 0 or step + 1 == steps:
-            run /= 50 if (step + 1) % 50 == 0 else ((step + 1) % 50)
-            log(f"decoder step {step + 1}/{steps}: loss {run[0]:.4f} (pixel {run[1]:.4f}, "
-                f"conv3 {run[2]:.4f}, fc6 {run[3]:.4f}), {time.time() - t0:.1f} s")
-            run[:] = 0
-    decoder.eval()
-
-
-def save_script(module, path):
-    module.eval()
-    scripted = torch.jit.script(module)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
-    torch.jit.save(scripted, tmp)
-    os.replace(tmp, path)
-    return scripted
 
 
 def sample_figure(path, generator, classifier, x_test, seed, n_cols=10):
@@ -199,15 +144,6 @@ def forward_time(fn, x, repeats=20):
     return float(np.median(times))
 
 
-def reexec_with_fixed_hash_seed():
-    """TorchScript writes a module's constants in an order that follows Python's string hashing,
-    which is randomized per process; run under PYTHONHASHSEED=0 so that the .pt bytes (not only
-    the weights) repeat from run to run."""
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -255,8 +191,8 @@ def main():
     if args.limit:
         xtr, ytr = xtr[:args.limit], ytr[:args.limit]
     xte, yte = fmnist.load("t10k", args.data)
-    x, y = to_tensor(xtr), torch.from_numpy(ytr.astype(np.int64))
-    x_test, y_test = to_tensor(xte), torch.from_numpy(yte.astype(np.int64))
+    x, y = to_tensor(xtr), to_labels(ytr)
+    x_test, y_test = to_tensor(xte), to_labels(yte)
     log(f"data: train {tuple(x.shape)}, test {tuple(x_test.shape)}")
 
     # 1. classifier
@@ -277,20 +213,17 @@ def main():
     with torch.no_grad():
         feats = batched(lambda b: classifier(b)["fc6"], x)
     fc6_mean, code_matrix, code_inverse, fc6_evals = nets.zca_colouring(feats)
-    fc6_std = feats.std(0).clamp_min(1e-3)
+    fc6_std = feature_std(feats)
     eff_rank = float(fc6_evals.sum() ** 2 / (fc6_evals ** 2).sum())
     log(f"fc6 over train: mean of means {float(fc6_mean.mean()):.3f}, std range "
         f"[{float(fc6_std.min()):.3f}, {float(fc6_std.max()):.3f}], covariance eigenvalues "
         f"{float(fc6_evals[0]):.1f} .. {float(fc6_evals[-1]):.4f}, effective rank {eff_rank:.1f}")
-    # the generator stage is seeded on its own, so that it depends only on the classifier's
-    # weights and the seed (--reuse-classifier then gives the same generator as a full run)
-    torch.manual_seed(args.seed + 1)
-    gen = torch.Generator().manual_seed(args.seed + 1)
-    decoder = nets.Decoder(code=feats.shape[1])
-    log(f"decoder: {nets.count_parameters(decoder)} parameters")
+    # the generator stage is seeded on its own (seed + 1), so that it depends only on the
+    # classifier's weights and the seed (--reuse-classifier then gives the same generator as a
+    # full run)
     t0 = time.time()
-    train_decoder(decoder, classifier, x, feats, args.gen_steps, args.gen_batch, args.gen_lr,
-                  args.w_pix, args.w_conv3, args.w_fc6, fc6_std, gen, log)
+    decoder = train_decoder(classifier, x, feats, "fc6", args.seed + 1, args.gen_steps,
+                            args.gen_batch, args.gen_lr, args.w_pix, args.w_conv3, args.w_fc6, log)
     t_gen = time.time() - t0
     generator = nets.Generator(decoder, fc6_mean, code_matrix, code_inverse).eval()
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The extra generators of the generator comparison (issue 5, docs/results.md).
+"""The extra generators of the generator comparison (docs/results.md).
 
 Writes into models/fashion_mnist/generators/ (with manifest.json: sha256, code size, training
 settings and the classifier it was trained against):
@@ -13,31 +13,31 @@ settings and the classifier it was trained against):
                 + conv3 + fc7 feature losses), with the bundled generator's code convention: the
                 code is ZCA-standardized fc7, fc7 = code_mean + code @ code_matrix^T (mean and
                 covariance^(1/2) over the 60k training images), so N(0,1) codes have the
-                statistics of real fc7 features. Methods fc7(codes), encode(fc7); attribute
+                statistics of real fc7 features. Methods features(codes), encode(fc7); attribute
                 code_size (256).
   fc8.pt        the same for fc8 (the 10 class logits): a 10-d code space (optional, --taps).
 
-Deterministic on CPU (seeded, deterministic algorithms, fixed thread count). Run with Debian's
-interpreter:
+Deterministic on CPU (seeded, deterministic algorithms, fixed thread count; the BLAS kernels
+count too, see OPENBLAS_CORETYPE in train.py). Run with Debian's interpreter:
     /usr/bin/python3 tools/testbed/train_generators.py
 """
 import argparse
-import hashlib
 import json
 import os
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]  # this folder (nets, fmnist, training) and tools/
 import fmnist  # noqa: E402
 import nets  # noqa: E402
-
-REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from training import batched, save_script, to_labels, to_tensor, train_decoder  # noqa: E402
+from xdream_common import sha256_file  # noqa: E402
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 
 class RawPixelGenerator(nn.Module):
@@ -61,17 +61,17 @@ class RawPixelGenerator(nn.Module):
 
 
 class FeatureGenerator(nn.Module):
-    """Standardized code [N,D] -> image: decoder(code_mean + code @ code_matrix^T)."""
+    """Standardized code [N,D] -> image: decoder(code_mean + code @ code_matrix^T), the code
+    convention of nets.Generator for the features of any classifier tap. The scripted methods
+    stay here, in these words and at these lines: torch.jit.script records their source text,
+    file and line numbers in the exported file, so moving them (into nets.py, say) would change
+    the bytes of the committed fc7.pt."""
 
     code_size: int
 
     def __init__(self, decoder: nn.Module, mean, matrix, inverse):
         super().__init__()
-        self.code_size = int(mean.shape[0])
-        self.decoder = decoder
-        self.register_buffer("code_mean", mean.detach().clone().float())
-        self.register_buffer("code_matrix", matrix.detach().clone().float())
-        self.register_buffer("code_inverse", inverse.detach().clone().float())
+        nets.set_code_space(self, decoder, mean, matrix, inverse)
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.features(codes))
@@ -87,68 +87,10 @@ class FeatureGenerator(nn.Module):
         return (features - self.code_mean) @ self.code_inverse.t()
 
 
-def zca(features, eps=1e-6):
-    f = features.double()
-    mean = f.mean(0)
-    cov = torch.cov(f.T)
-    evals, evecs = torch.linalg.eigh(cov)
-    evals = evals.clamp_min(eps)
-    matrix = evecs @ torch.diag(evals.sqrt()) @ evecs.T
-    inverse = evecs @ torch.diag(evals.rsqrt()) @ evecs.T
-    return mean.float(), matrix.float(), inverse.float()
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-@torch.no_grad()
-def batched(fn, x, batch=1000):
-    return torch.cat([fn(x[i:i + batch]) for i in range(0, x.shape[0], batch)])
-
-
-def save(module, path):
-    scripted = torch.jit.script(module.eval())
-    tmp = path + ".tmp"
-    torch.jit.save(scripted, tmp)
-    os.replace(tmp, path)
+def save_and_reload(module, path):
+    """Script and save module, then return the saved file loaded back (what C++ will see)."""
+    save_script(module, path)
     return torch.jit.load(path).eval()
-
-
-def train_decoder(tap, classifier, x, feats, steps, batch, lr, w_pix, w_conv3, w_tap, seed, log):
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    decoder = nets.Decoder(code=feats.shape[1])
-    std = feats.std(0).clamp_min(1e-3)
-    opt = torch.optim.Adam(decoder.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    perm, pos, t0 = torch.randperm(x.shape[0], generator=gen), 0, time.time()
-    for step in range(steps):
-        if pos + batch > x.shape[0]:
-            perm, pos = torch.randperm(x.shape[0], generator=gen), 0
-        idx = perm[pos:pos + batch]
-        pos += batch
-        xb, fb = x[idx], feats[idx]
-        with torch.no_grad():
-            target = classifier(xb)
-        out = decoder(fb)
-        got = classifier(out)
-        l_pix = F.mse_loss(out, xb)
-        l_conv3 = F.mse_loss(got["conv3"], target["conv3"])
-        l_tap = F.mse_loss(got[tap] / std, target[tap] / std)
-        loss = w_pix * l_pix + w_conv3 * l_conv3 + w_tap * l_tap
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if (step + 1) % 50 == 0 or step + 1 == steps:
-            log(f"{tap} decoder step {step + 1}/{steps}: loss {loss.item():.4f} (pixel {l_pix.item():.4f}, "
-                f"conv3 {l_conv3.item():.4f}, {tap} {l_tap.item():.4f}), {time.time() - t0:.1f} s")
-    return decoder.eval()
 
 
 def main():
@@ -179,9 +121,8 @@ def main():
         p.requires_grad_(False)
     xtr, _ = fmnist.load("train", args.data)
     xte, yte = fmnist.load("t10k", args.data)
-    x = torch.from_numpy(xtr.astype(np.float32) / 255.0).unsqueeze(1)
-    x_test = torch.from_numpy(xte.astype(np.float32) / 255.0).unsqueeze(1)
-    y_test = torch.from_numpy(yte.astype(np.int64))
+    x = to_tensor(xtr)
+    x_test, y_test = to_tensor(xte), to_labels(yte)
 
     manifest = {
         "description": "Extra generators of the generator comparison (docs/results.md); written by "
@@ -193,7 +134,7 @@ def main():
         "generators": {},
     }
 
-    raw = save(RawPixelGenerator(), os.path.join(args.out, "raw_pixel.pt"))
+    raw = save_and_reload(RawPixelGenerator(), os.path.join(args.out, "raw_pixel.pt"))
     with torch.no_grad():
         z = raw.encode(x_test[:5])
         assert float((raw(z) - x_test[:5]).abs().max()) < 1e-6
@@ -207,11 +148,11 @@ def main():
         t0 = time.time()
         with torch.no_grad():
             feats = batched(lambda b: classifier(b)[tap], x)
-        mean, matrix, inverse = zca(feats)
-        decoder = train_decoder(tap, classifier, x, feats, args.steps, args.batch, args.lr, args.w_pix,
-                                args.w_conv3, args.w_tap, args.seed + i, log)
+        mean, matrix, inverse, _ = nets.zca_colouring(feats)
+        decoder = train_decoder(classifier, x, feats, tap, args.seed + i, args.steps, args.batch,
+                                args.lr, args.w_pix, args.w_conv3, args.w_tap, log)
         path = os.path.join(args.out, f"{tap}.pt")
-        g = save(FeatureGenerator(decoder, mean, matrix, inverse), path)
+        g = save_and_reload(FeatureGenerator(decoder, mean, matrix, inverse), path)
         with torch.no_grad():
             f_test = batched(lambda b: classifier(b)[tap], x_test)
             rec = batched(g, g.encode(f_test))
@@ -227,7 +168,7 @@ def main():
             "output": [1, 28, 28], "encode_tap": tap,
             "code_space": f"ZCA-standardized classifier {tap} (pre-ReLU): {tap} = code_mean + code @ "
                           f"code_matrix^T; methods features(codes), encode({tap})",
-            "parameters": sum(p.numel() for p in decoder.parameters()),
+            "parameters": nets.count_parameters(decoder),
             "test_reconstruction_pixel_mse": rec_mse,
             "test_reconstruction_label_accuracy": rec_acc,
             "seconds": round(time.time() - t0, 1)}
