@@ -150,6 +150,8 @@ def tapped_graph_module(model, taps):
 class TapNetwork(nn.Module):
     """images [N,C,H,W] in [0,1] -> resize -> channel order -> scale -> (x-mean)/std -> taps."""
 
+    size: List[int]  # declared: TorchScript cannot infer a type from the empty list of "no resize"
+
     def __init__(self, body: nn.Module, size: List[int], bgr: bool, scale: float,
                  mean: List[float], std: List[float]):
         super().__init__()
