@@ -31,7 +31,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from xdream_common import load_module_spec, load_weights, print_forward_time
+from xdream_common import load_module_spec, load_weights, print_forward_time, write_sha256_sidecar
 
 # ImageNet mean in Caffe's BGR order, 0..255 scale (the DeePSiM / Caffe reference models).
 CAFFE_MEAN_BGR = (104.0, 117.0, 123.0)
@@ -180,6 +180,7 @@ def main():
         exported = torch.jit.trace(wrapper, example)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     torch.jit.save(exported, args.out)
+    write_sha256_sidecar(args.out)  # xdream refuses the file if it changes after this
 
     loaded = torch.jit.load(args.out).eval()
     with torch.no_grad():

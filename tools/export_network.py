@@ -36,7 +36,7 @@ from torch import nn
 import torch.fx
 import torch.nn.functional as F
 
-from xdream_common import load_module_spec, load_weights, print_forward_time
+from xdream_common import load_module_spec, load_weights, print_forward_time, write_sha256_sidecar
 
 TORCHVISION_MEAN = [0.485, 0.456, 0.406]
 TORCHVISION_STD = [0.229, 0.224, 0.225]
@@ -244,6 +244,7 @@ def main():
         exported = torch.jit.trace(wrapper, example, strict=False)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     torch.jit.save(exported, args.out)
+    write_sha256_sidecar(args.out)  # xdream refuses the file if it changes after this
 
     # check: reload, compare every tap with forward hooks on the original (eager) model
     loaded = torch.jit.load(args.out).eval()

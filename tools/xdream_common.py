@@ -23,6 +23,15 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def write_sha256_sidecar(path):
+    """Write PATH.sha256 in sha256sum's format: xdream checks a model against it when it loads
+    one (LibTorch itself loads a file with damaged weights without a word)."""
+    digest = sha256_file(path)
+    with open(path + ".sha256", "w") as f:
+        f.write(f"{digest}  {os.path.basename(path)}\n")
+    return digest
+
+
 def reexec_with_fixed_hash_seed():
     """TorchScript writes a module's constants in an order that follows Python's string hashing,
     which is randomized per process; run under PYTHONHASHSEED=0 so that the .pt bytes (not only

@@ -5,11 +5,17 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <cstdio>
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <charconv>
+#include <sstream>
+#include <string_view>
+#include <utility>
 
 namespace xdream_evolve {
 
@@ -115,6 +121,51 @@ const std::map<std::string, xdream::GeneticPreset>& presets() {
 
 }  // namespace
 
+namespace {
+// A --config file is read by CLI11, which lets a repeated key or a list given to a one-value
+// setting through (the last value wins). Refuse both, and any file that is not a small regular
+// file, naming the file, the key and the lines.
+void check_config_file(const std::filesystem::path& file, const std::set<std::string>& lists) {
+  const auto fail = [&](const std::string& what) {
+    throw std::invalid_argument("option --config " + file.string() + ": " + what);
+  };
+  std::error_code error;
+  const auto status = std::filesystem::status(file, error);
+  if (error || !std::filesystem::exists(status)) return;  // CLI11 says it is not readable
+  if (!std::filesystem::is_regular_file(status)) fail("not a regular file");
+  if (std::filesystem::file_size(file, error) > (1u << 20)) fail("larger than 1 MiB");
+  std::ifstream in(file);
+  std::map<std::string, int> seen;
+  std::string section, line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (!valid_utf8(line)) fail("line " + std::to_string(number) + " is not UTF-8");
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
+    if (line[first] == '[') {
+      section = line.substr(first);
+      continue;
+    }
+    const auto equals = line.find('=');
+    if (equals == std::string::npos) continue;
+    std::string key = line.substr(first, equals - first);
+    key.erase(key.find_last_not_of(" \t") + 1);
+    if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'')) {
+      key = key.substr(1, key.size() - 2);
+    }
+    const std::string where = section.empty() ? key : section + " " + key;
+    if (const auto [it, fresh] = seen.emplace(where, number); !fresh) {
+      fail("the key '" + key + "' is given twice (lines " + std::to_string(it->second) + " and " +
+           std::to_string(number) + ")");
+    }
+    const auto value = line.find_first_not_of(" \t", equals + 1);
+    if (value != std::string::npos && line[value] == '[' && lists.count(key) == 0) {
+      fail("the key '" + key + "' (line " + std::to_string(number) +
+           ") takes one value, not a list");
+    }
+  }
+}
+}  // namespace
+
 std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocation,
                                       const std::string& models_dir) {
   EvolveConfig& c = invocation.config;
@@ -135,17 +186,19 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   const char* models = "Models (docs/torch-models.md: the contract)";
   app.add_option("--generator", c.generator, "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")->group(models);
   app.add_option("--network", c.network, "TorchScript network: images -> Tensor or Dict[str,Tensor] of taps (pre-ReLU)")->group(models);
-  app.add_option("--code-size", c.code_size, "Code length->check(CLI::NonNegativeNumber); 0 = the generator's code_size attribute")->group(models);
+  app.add_option("--code-size", c.code_size, "Code length; 0 = the generator's code_size attribute")->group(models)->check(CLI::Range(std::int64_t{0}, max_code_size));
   app.add_option("--tap", c.tap, "Layer: a key of the network's dict, 'output', or a submodule name (features.3)")->group(models);
-  app.add_option("--unit", c.unit, "Channel (or feature) of the tap")->group(models)->check(CLI::NonNegativeNumber);
-  app.add_option("--y", c.y, "Row of a convolutional unit->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20)); -1 = centre")->group(models);
-  app.add_option("--x", c.x, "Column of a convolutional unit->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20)); -1 = centre")->group(models);
+  app.add_option("--unit", c.unit, "Channel (or feature) of the tap")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
+  app.add_option("--y", c.y, "Row of a convolutional unit; -1 = centre")->group(models)->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
+  app.add_option("--x", c.x, "Column of a convolutional unit; -1 = centre")->group(models)->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
   app.add_option("--resize-height", c.resize_height, "Resize images before the network (0 = no)")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
   app.add_option("--resize-width", c.resize_width, "Resize images before the network (0 = no)")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
   app.add_option("--mean", c.mean, "Per-channel mean to subtract before the network")
-      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::Range(-1e6, 1e6));
   app.add_option("--std", c.std, "Per-channel std to divide by before the network")
-      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::Range(1e-6, 1e6));
 
   const char* search = "Search";
   app.add_option("--algorithm", c.algorithm, "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")->group(search)->transform(enum_option<AlgorithmName>())->default_str(name_of(c.algorithm));
@@ -158,28 +211,36 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   auto* selectivity = app.add_option("--selectivity", c.selectivity, "GA: kT = std(scores) / selectivity")->group(search);
   auto* heritability = app.add_option("--heritability", c.heritability, "GA: share of genes from parent 1")->group(search);
   auto* conserve = app.add_option("--n-conserve", c.n_conserve, "GA: best codes kept unchanged (and scored again)")->group(search);
-  app.add_option("--sigma", c.sigma, "CMA family: initial step size->check(CLI::NonNegativeNumber); 0 = default")->group(search);
-  app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius->check(CLI::NonNegativeNumber); 0 = default")->group(search);
-  app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate->check(CLI::NonNegativeNumber); 0 = default")->group(search);
+  app.add_option("--sigma", c.sigma, "CMA family: initial step size; 0 = default")->group(search)->check(CLI::Range(0.0, max_step));
+  app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius; 0 = default")->group(search)->check(CLI::Range(0.0, max_radius));
+  app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate; 0 = default")->group(search)->check(CLI::Range(0.0, max_step));
   app.add_option("--init", c.init, "GA start: 'random' (N(0,1) codes), 'reference-best' (the codes of the unit's best reference images, through the generator's encode()) or a .npy file of codes (N, D)")->group(search);
   app.add_option("--encode-tap", c.encode_tap, "--init reference-best: the tap whose features the generator's encode() takes")->group(search);
 
   const char* budget = "Budget and randomness";
-  // Unsigned settings: CLI11 would wrap "-1" around to 2^64 - 1; refuse negative text instead.
-  const CLI::Validator non_negative(
-      [](std::string& text) -> std::string {
-        const auto first = text.find_first_not_of(" \t");
-        return first != std::string::npos && text[first] == '-' ? "expected a whole number >= 0"
-                                                                : "";
-      },
-      "UINT");
-  app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget)->check(non_negative);
-  app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget)->check(non_negative);
-  app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run)")->group(budget)->check(non_negative);
+  // Unsigned settings: CLI11 would wrap "-1" around to 2^64 - 1 and clamp what overflows; refuse
+  // both, and anything above the setting's maximum, with the text as given.
+  const auto whole_number = [](std::uint64_t max) {
+    return CLI::Validator(
+        [max](std::string& text) -> std::string {
+          std::uint64_t value = 0;
+          const char* end = text.data() + text.size();
+          const auto [at, error] = std::from_chars(text.data(), end, value);
+          if (text.empty() || text[0] == '-' || error != std::errc() || at != end) {
+            return "expected a whole number >= 0";
+          }
+          if (value > max) return text + " is above the maximum " + std::to_string(max);
+          return "";
+        },
+        "UINT");
+  };
+  app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget)->check(whole_number(max_stimuli));
+  app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget)->check(whole_number(max_generations));
+  app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run); the noise model's is seed + 1")->group(budget)->check(whole_number(max_seed));
 
   const char* noise = "Noise (in-silico neurons)";
   app.add_option("--noise", c.noise, "none | poisson | multiplicative")->group(noise)->transform(enum_option<NoiseModel>())->default_str(name_of(c.noise));
-  app.add_option("--noise-level", c.noise_level, "poisson: expected spikes L of the reference max (default 20)->check(CLI::NonNegativeNumber); multiplicative: nu (default 0.2)")->group(noise);
+  app.add_option("--noise-level", c.noise_level, "poisson: expected spikes L of the reference max (default 20); multiplicative: nu (default 0.2)")->group(noise)->check(CLI::Range(0.0, max_noise_level));
   app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")->group(noise)->check(CLI::Range(1, 1 << 20));
 
   const char* reference = "Reference set and control";
@@ -191,7 +252,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 
   const char* run = "Run";
   auto* device = app.add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->group(run);
-  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads->check(CLI::Range(0, 1024)); 0 = every core")->group(run);
+  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads; 0 = every core")->group(run)->check(CLI::Range(0, 1024));
   app.add_option("--out", c.out, "Run directory (must not exist, unless --force)")->group(run);
   app.add_option("--checkpoint-every", c.checkpoint_every, "Generations between checkpoints")->group(run)->check(CLI::Range(1, 1 << 30));
   app.add_flag("--force", invocation.force, "Replace an existing run directory")->group(run);
@@ -199,6 +260,18 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only the result")->group(run);
 
   try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg == "--config" && i + 1 < argc) check_config_file(argv[i + 1], {"mean", "std"});
+      if (arg.rfind("--config=", 0) == 0) check_config_file(arg.substr(9), {"mean", "std"});
+      if (!valid_utf8(arg)) {
+        const std::string option = i > 1 && std::string(argv[i - 1]).rfind("--", 0) == 0
+                                       ? "option " + std::string(argv[i - 1])
+                                       : "argument " + std::to_string(i);
+        throw std::invalid_argument(option + ": the value is not UTF-8 text (config.json, which "
+                                    "records it, is UTF-8)");
+      }
+    }
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
@@ -241,30 +314,113 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   return std::nullopt;
 }
 
+namespace {
+template <class T>
+void in_range(const char* option, T value, T lo, T hi, const std::string& note = "") {
+  if (!(value >= lo && value <= hi)) {  // NaN fails too
+    std::ostringstream text, range;
+    text << value;
+    range << "[" << lo << ", " << hi << "]" << note;
+    bad(option, text.str(), range.str());
+  }
+}
+}  // namespace
+
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 6 ? 2 : (byte >> 4) == 14 ? 3
+                                         : (byte >> 3) == 30       ? 4
+                                                                   : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 2) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 void check(const EvolveConfig& c) {
+  for (const auto& [option, path] :
+       {std::pair{"generator", &c.generator}, {"network", &c.network}, {"init", &c.init},
+        {"data-dir", &c.data_dir}, {"reference-cache", &c.reference_cache}, {"out", &c.out},
+        {"tap", &c.tap}, {"encode-tap", &c.encode_tap}, {"device", &c.device}}) {
+    if (!valid_utf8(*path)) bad(option, "(a path that is not UTF-8)", "text in UTF-8");
+  }
   if (presets().count(c.ga_preset) == 0) bad("ga-preset", c.ga_preset, "a preset's name");
-  if (c.code_size < 0) bad("code-size", std::to_string(c.code_size), ">= 0");
-  if (c.unit < 0) bad("unit", std::to_string(c.unit), ">= 0");
-  if (c.y < -1) bad("y", std::to_string(c.y), ">= 0, or -1 for the centre");
-  if (c.x < -1) bad("x", std::to_string(c.x), ">= 0, or -1 for the centre");
-  if (c.population < 0 || c.population == 1) bad("population", std::to_string(c.population), "0 (default) or >= 2");
+  in_range<std::int64_t>("code-size", c.code_size, 0, max_code_size, " (0 = the generator's)");
+  if (c.tap.empty()) bad("tap", "''", "a tap's name");
+  in_range<std::int64_t>("unit", c.unit, 0, std::int64_t{1} << 30);
+  in_range<std::int64_t>("y", c.y, -1, std::int64_t{1} << 20, " (-1 = the centre)");
+  in_range<std::int64_t>("x", c.x, -1, std::int64_t{1} << 20, " (-1 = the centre)");
+  in_range<std::int64_t>("resize-height", c.resize_height, 0, std::int64_t{1} << 14);
+  in_range<std::int64_t>("resize-width", c.resize_width, 0, std::int64_t{1} << 14);
+  for (double v : c.mean) in_range("mean", v, -1e6, 1e6);
+  for (double v : c.std) in_range("std", v, 1e-6, 1e6);
+  if (c.population != 0) {
+    in_range<std::int64_t>("population", c.population, 2, std::int64_t{1} << 20, " or 0 (default)");
+  }
+  in_range<std::int64_t>("n-conserve", c.n_conserve, 0, std::int64_t{1} << 20);
+  in_range("sigma", c.sigma, 0.0, max_step, " (0 = default)");
+  in_range("radius", c.radius, 0.0, max_radius, " (0 = default)");
+  in_range("learning-rate", c.learning_rate, 0.0, max_step, " (0 = default)");
+  in_range<std::uint64_t>("stimuli", c.stimuli, 0, max_stimuli);
+  in_range<std::uint64_t>("generations", c.generations, 0, max_generations);
+  in_range<std::uint64_t>("seed", c.seed, 0, max_seed, " (the noise model's seed is seed + 1)");
   if (c.stimuli == 0 && c.generations == 0) bad("stimuli", "0", ">= 1 (or give --generations)");
-  if (!(c.noise_level >= 0.0)) bad("noise-level", std::to_string(c.noise_level), ">= 0 (0 = default)");
-  if (c.noise_reps < 1) bad("noise-reps", std::to_string(c.noise_reps), ">= 1");
+  in_range("noise-level", c.noise_level, 0.0, max_noise_level, " (0 = default)");
+  in_range("noise-reps", c.noise_reps, 1, 1 << 20);
   if (c.noise == NoiseModel::poisson && c.reference == ReferenceSet::none) {
     bad("noise", "poisson", "a reference set (it scales the spike rate); --reference none was given");
   }
-  if (c.reference_count < 1) bad("reference-count", std::to_string(c.reference_count), ">= 1");
-  if (c.brute_force_pool < 0) bad("brute-force-pool", std::to_string(c.brute_force_pool), ">= 0");
-  if (c.threads < 1) bad("threads", std::to_string(c.threads), ">= 1 (0 = every core)");
-  if (c.checkpoint_every < 1) bad("checkpoint-every", std::to_string(c.checkpoint_every), ">= 1");
+  in_range<std::int64_t>("reference-count", c.reference_count, 1, 60'000);
+  in_range<std::int64_t>("brute-force-pool", c.brute_force_pool, 0, 60'000);
+  in_range("threads", c.threads, 1, 1024, " (0 = every core, on the command line)");
+  in_range("checkpoint-every", c.checkpoint_every, 1, 1 << 30);
   if (c.out.empty()) bad("out", "''", "a directory");
-  if (!(c.sigma >= 0.0)) bad("sigma", std::to_string(c.sigma), ">= 0 (0 = default)");
-  if (!(c.radius >= 0.0)) bad("radius", std::to_string(c.radius), ">= 0 (0 = default)");
-  if (!(c.learning_rate >= 0.0)) bad("learning-rate", std::to_string(c.learning_rate), ">= 0 (0 = default)");
   if (c.init != "random" && c.algorithm != AlgorithmName::ga) {
     bad("init", c.init, "'random' for --algorithm " + name_of(c.algorithm) + " (codes from a file start the GA only)");
   }
+}
+
+EvolveConfig settings_from_json(const nlohmann::json& settings, const std::string& source) {
+  const auto fail = [&](const std::string& what) {
+    throw std::invalid_argument(source + ": " + what);
+  };
+  if (!settings.is_object()) fail("\"settings\" is not an object");
+  // Every key of this version, each of the JSON type its field has: a negative number for an
+  // unsigned setting, a fraction for a whole number or text for a number is refused, never
+  // converted (nlohmann would wrap -1 to 2^64 - 1, or cut 1.5 to 1).
+  const nlohmann::json expected = EvolveConfig{};
+  for (const auto& [key, value] : settings.items()) {
+    if (!expected.contains(key)) fail("unknown setting \"" + key + "\"");
+  }
+  for (const auto& [key, model] : expected.items()) {
+    if (!settings.contains(key)) fail("the setting \"" + key + "\" is missing");
+    const nlohmann::json& value = settings.at(key);
+    const auto kind_ok = [](const nlohmann::json& model, const nlohmann::json& value) {
+      if (model.is_number_unsigned()) return value.is_number_unsigned();
+      if (model.is_number_integer()) return value.is_number_integer();
+      if (model.is_number_float()) return value.is_number();
+      return model.type() == value.type();
+    };
+    bool ok = kind_ok(model, value);
+    if (ok && value.is_array()) {
+      for (const auto& element : value) ok = ok && element.is_number();
+    }
+    if (!ok) fail("the setting \"" + key + "\" = " + value.dump() + " is not a " + model.type_name() +
+                  (model.is_number_unsigned() ? " (a whole number >= 0)" : ""));
+  }
+  EvolveConfig config;
+  try {
+    settings.get_to(config);
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  check(config);
+  return config;
 }
 
 }  // namespace xdream_evolve

@@ -99,6 +99,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EvolveConfig, generator, network, code_size, 
                                    noise_level, noise_reps, reference, reference_count, data_dir,
                                    brute_force_pool, device, threads, out, checkpoint_every)
 
+// The bounds of the settings: what a run can use, far beyond what any run needs, so that an
+// overflow or a typo is refused before anything is written.
+inline constexpr std::int64_t max_code_size = std::int64_t{1} << 24;
+inline constexpr std::uint64_t max_stimuli = 1'000'000'000;
+inline constexpr std::uint64_t max_generations = 100'000'000;
+inline constexpr std::uint64_t max_seed = ~std::uint64_t{0} - 1;  // the noise seed is seed + 1
+inline constexpr double max_step = 1e6;         // --sigma, --learning-rate
+inline constexpr double max_radius = 1e9;       // --radius
+inline constexpr double max_noise_level = 1e6;  // Poisson L or multiplicative nu
+
 /// What the command line asked for besides the settings.
 struct Invocation {
   EvolveConfig config;
@@ -117,5 +127,13 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 /// line's own checks (CLI11's) run at parsing; this one also checks settings read back from a
 /// run's config.json.
 void check(const EvolveConfig& config);
+
+/// The settings of a run's config.json ("settings"), read strictly: every key, no unknown one,
+/// each of its field's JSON type (no conversion), then check()ed. Throws std::invalid_argument
+/// beginning with `source`.
+EvolveConfig settings_from_json(const nlohmann::json& settings, const std::string& source);
+
+/// Whether `text` is valid UTF-8 (paths are recorded in config.json, which is UTF-8).
+bool valid_utf8(std::string_view text);
 
 }  // namespace xdream_evolve

@@ -32,9 +32,11 @@ GreyImages read_idx_images(const std::filesystem::path& file, std::int64_t limit
   const auto fail = [&](const std::string& what) {
     throw std::runtime_error("reference images '" + file.string() + "': " + what);
   };
-  if (!std::filesystem::exists(file)) {
+  std::error_code error;
+  if (!std::filesystem::exists(file, error)) {
     fail("no such file (Debian: apt-get install dataset-fashion-mnist, or give --data-dir)");
   }
+  if (!std::filesystem::is_regular_file(file, error)) fail("not a regular file");
   GzFile in(file);  // zlib reads plain files too
   if (!in.handle) fail("cannot be opened");
   std::array<unsigned char, 16> header{};
@@ -47,13 +49,19 @@ GreyImages read_idx_images(const std::filesystem::path& file, std::int64_t limit
   if (images.height < 1 || images.width < 1 || images.height > 4096 || images.width > 4096) {
     fail("implausible image size");
   }
+  if (total < 1) fail("holds no images (its header says " + std::to_string(total) + ")");
   images.count = std::min(total, limit);
-  const auto size = static_cast<std::size_t>(images.count * images.height * images.width);
-  std::vector<unsigned char> bytes(size);
-  if (!in.read(bytes.data(), size)) fail("truncated (fewer images than its header says)");
-  images.pixels.resize(size);
-  std::transform(bytes.begin(), bytes.end(), images.pixels.begin(),
-                 [](unsigned char b) { return static_cast<float>(b) / 255.0f; });
+  // Image by image: memory grows only with data that is really there, whatever the header
+  // claims (a gzip file's size does not bound what it unpacks to).
+  const auto plane = static_cast<std::size_t>(images.height * images.width);
+  std::vector<unsigned char> bytes(plane);
+  for (std::int64_t k = 0; k < images.count; ++k) {
+    if (!in.read(bytes.data(), plane)) {
+      fail("truncated: image " + std::to_string(k) + " of the " + std::to_string(total) +
+           " its header announces is missing");
+    }
+    for (const unsigned char b : bytes) images.pixels.push_back(static_cast<float>(b) / 255.0f);
+  }
   return images;
 }
 

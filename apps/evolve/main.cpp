@@ -183,33 +183,122 @@ void report(const EvolveConfig& c, const Evolution& evolution, const Reference& 
   std::printf("  record: %s\n", dir.string().c_str());
 }
 
-/// Reads the settings of the run in `dir` (its config.json), keeping where it runs from the
-/// command line (the results are bit-identical with the same device and thread count).
-EvolveConfig recorded_settings(const fs::path& dir, const EvolveConfig& given) {
+/// The run's config.json as JSON: a regular file of at most 1 MiB (never a FIFO that blocks).
+json read_config_json(const fs::path& dir) {
   const fs::path file = dir / "config.json";
-  if (!fs::exists(file)) {
+  std::error_code error;
+  if (!fs::exists(file, error)) {
     throw std::runtime_error("option --resume: '" + dir.string() +
                              "' has no config.json (not a run directory of xdream-evolve)");
   }
-  EvolveConfig c;
+  if (!fs::is_regular_file(file, error) || fs::file_size(file, error) > (1u << 20)) {
+    throw std::runtime_error("option --resume: '" + file.string() +
+                             "' is not a regular file of at most 1 MiB");
+  }
   try {
-    json::parse(std::ifstream(file)).at("settings").get_to(c);
+    return json::parse(std::ifstream(file));
   } catch (const std::exception& e) {
-    throw std::runtime_error("option --resume: '" + file.string() + "' cannot be read (" +
+    throw std::runtime_error("option --resume: '" + file.string() + "' is not JSON (" +
                              e.what() + ")");
   }
+}
+
+/// Reads the settings of the run in `dir` strictly, keeping where it runs from the command
+/// line (the results are bit-identical with the same device and thread count).
+EvolveConfig recorded_settings(const json& recorded, const fs::path& dir,
+                               const EvolveConfig& given) {
+  if (!recorded.is_object() || !recorded.contains("settings") || !recorded.contains("models")) {
+    throw std::runtime_error("option --resume: '" + (dir / "config.json").string() +
+                             "' has no settings or models (not xdream-evolve's config.json)");
+  }
+  EvolveConfig c = settings_from_json(recorded.at("settings"),
+                                      "option --resume: " + (dir / "config.json").string());
   if (given.device != "auto") c.device = given.device;
   if (given.threads != 0) c.threads = given.threads;
   return c;
+}
+
+/// Stops the run when a whole generation scored NaN: an in-silico unit that answers nothing is
+/// a broken model (or preprocessing), not a fixation break, and the run would go on blind.
+struct SilentUnitGuard {
+  const std::string* network;
+  void on_generation(const xdream::GenerationReport& report) const {
+    if (report.stats.missing == report.scores.size()) {
+      throw xdream::ModelError("xdream: network file '" + *network +
+                               "' gave NaN for every image of generation " +
+                               std::to_string(report.stats.generation) +
+                               "; check the model and --mean/--std");
+    }
+  }
+};
+
+/// The run itself, once every input has been checked and the run directory is there.
+int evolve(const EvolveConfig& c, const Invocation& invocation, const fs::path& dir,
+           Evolution& evolution, xdream::TorchGenerator& generator, const Reference& reference,
+           xdream::Budget budget, std::uint64_t total_generations) {
+  const fs::path checkpoint = dir / "checkpoint.bin";
+  if (!invocation.resume.empty() && fs::exists(checkpoint)) {
+    xdream::io::load_checkpoint(checkpoint, evolution);
+  }
+  // The run: the library's loop, observed by the record's callbacks, in this order.
+  const auto [channels, height, width] = generator.image_shape();
+  const int scale = height < 64 ? 4 : 1;
+  const auto every = static_cast<std::uint32_t>(c.checkpoint_every);
+  xdream::TorchImageWriter images(dir / "images", {.scale = scale});
+  xdream::callbacks::ScoresFile scores(dir / "scores.csv", every);
+  xdream::callbacks::Checkpointer checkpointer(checkpoint, every);
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  std::ostringstream silent;
+  xdream::callbacks::Progress progress(
+      invocation.quiet ? silent : terminal ? std::cerr : std::cout,
+      {.every = terminal ? 1u
+                         : static_cast<unsigned>(std::max<std::uint64_t>(1, total_generations / 20)),
+       .total_generations = total_generations,
+       .overwrite = terminal});
+  ForwardTime forward;
+  const xdream::Result result = evolution.run_until(
+      budget, SilentUnitGuard{&c.network}, KillAfterGeneration{"evaluated"}, images,
+      KillAfterGeneration{"image"}, scores, checkpointer, KillAfterCheckpoint{&checkpointer},
+      forward, progress);
+
+  // The final population (the last one evaluated), the best code and the pictures.
+  const xdream::OptimizerState state = evolution.state();
+  const xdream::Best& best = state.best_clean.found() ? state.best_clean : state.best;
+  if (!best.found() || evolution.last_codes().size() == 0) {
+    throw std::runtime_error("no generation was scored: nothing to record");
+  }
+  xdream::io::save_npy(dir / "codes.npy", evolution.last_codes());
+  xdream::io::save_npy(dir / "best_code.npy", xdream::Code(best.code));
+  write_images(generator, evolution.last_codes(), dir / "contact_sheet.png", scale == 4 ? 3 : 1);
+  scores.write(evolution.history());
+  write_images(generator, best.code, dir / "best.png", scale);
+  if (reference.known) {
+    xdream::io::write_png(dir / "reference_best.png",
+                          {reference.best_image.data(), 1, static_cast<int>(height),
+                           static_cast<int>(width)},
+                          {.scale = 4});
+  }
+  kill_point(static_cast<std::uint32_t>(evolution.history().size()), "final");
+  report(c, evolution, reference, dir, result, forward.seconds);
+  xdream_apps::plot_run(dir, "xdream-evolve");
+  write_text_atomically(dir / "DONE", "");
+  return 0;
 }
 
 int run_program(int argc, char** argv) {
   Invocation invocation;
   if (auto code = parse_command_line(argc, argv, invocation, XDREAM_MODELS_DIR)) return *code;
   const bool resuming = !invocation.resume.empty();
-  EvolveConfig c = resuming ? recorded_settings(invocation.resume, invocation.config)
+  const fs::path dir = resuming ? fs::path(invocation.resume) : fs::path(invocation.config.out);
+  // A resumed run is ours alone from the start: no second process may run or replace it.
+  xdream_apps::RunLock lock;
+  json recorded;
+  if (resuming) {
+    recorded = read_config_json(dir);
+    lock = xdream_apps::RunLock(dir, "option --resume");
+  }
+  EvolveConfig c = resuming ? recorded_settings(recorded, dir, invocation.config)
                             : invocation.config;
-  const fs::path dir = resuming ? fs::path(invocation.resume) : fs::path(c.out);
   if (resuming && fs::exists(dir / "DONE")) {
     std::printf("xdream-evolve: the run in %s is complete (summary.json)\n", dir.string().c_str());
     return 0;
@@ -226,6 +315,8 @@ int run_program(int argc, char** argv) {
     }
   }
 
+  // Everything that can be checked is checked before the run directory appears: the models and
+  // their contract, the unit, the reference set, the algorithm's and the noise model's settings.
   xdream::set_torch_threads(c.threads);
   xdream::TorchGenerator generator(c.generator, {.code_size = c.code_size, .device = c.device});
   xdream::TorchNetwork network(c.network, generator.image_shape(),
@@ -272,7 +363,6 @@ int run_program(int argc, char** argv) {
     initial = reference_best_codes(c, generator, unit, reference, algorithm.population_size());
     algorithm = make_algorithm(c, generator.code_size(), &*initial);
   }
-
   json record{{"settings", c},
               {"program", "xdream-evolve"},
               {"versions",
@@ -288,14 +378,16 @@ int run_program(int argc, char** argv) {
               {"image_shape", generator.image_shape()},
               {"seeds", {{"algorithm", c.seed}, {"noise", c.seed + 1}}}};
   if (unit.convolutional()) record["unit"]["y"] = unit.unit().y, record["unit"]["x"] = unit.unit().x;
-  if (resuming) {
-    if (json::parse(std::ifstream(dir / "config.json")).at("models") != record["models"]) {
-      throw std::runtime_error("option --resume: the model files changed since the run started "
-                               "(their sha256 differ from config.json)");
-    }
-  } else {
-    xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
+  if (resuming && recorded.at("models") != record["models"]) {
+    throw std::runtime_error("option --resume: the model files changed since the run started "
+                             "(their sha256 differ from config.json)");
   }
+  Evolution evolution(generator, make_objective(c, std::move(unit), reference.max),
+                      std::move(algorithm));
+  const std::uint64_t total_generations =
+      c.generations > 0 ? c.generations : budget_stimuli / std::max<std::uint64_t>(1, population);
+
+  if (!resuming) lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
   const auto [channels, height, width] = generator.image_shape();
   if (!invocation.quiet) {
     std::printf("xdream-evolve: %s on unit %s[%lld] of %s, through %s (code %lld -> "
@@ -307,51 +399,22 @@ int run_program(int argc, char** argv) {
                 resuming ? "resuming " : "", dir.string().c_str());
     std::fflush(stdout);
   }
-
-  Evolution evolution(generator, make_objective(c, std::move(unit), reference.max),
-                      std::move(algorithm));
-  const fs::path checkpoint = dir / "checkpoint.bin";
-  if (resuming && fs::exists(checkpoint)) xdream::io::load_checkpoint(checkpoint, evolution);
-
-  // The run: the library's loop, observed by the record's callbacks, in this order.
-  const int scale = height < 64 ? 4 : 1;
-  const auto every = static_cast<std::uint32_t>(c.checkpoint_every);
-  xdream::TorchImageWriter images(dir / "images", {.scale = scale});
-  xdream::callbacks::ScoresFile scores(dir / "scores.csv", every);
-  xdream::callbacks::Checkpointer checkpointer(checkpoint, every);
-  const bool terminal = ::isatty(STDERR_FILENO) != 0;
-  const std::uint64_t total =
-      c.generations > 0 ? c.generations : budget_stimuli / std::max<std::uint64_t>(1, population);
-  std::ostringstream silent;
-  xdream::callbacks::Progress progress(
-      invocation.quiet ? silent : terminal ? std::cerr : std::cout,
-      {.every = terminal ? 1u : static_cast<unsigned>(std::max<std::uint64_t>(1, total / 20)),
-       .total_generations = total,
-       .overwrite = terminal});
-  ForwardTime forward;
-  const xdream::Result result = evolution.run_until(
-      budget, KillAfterGeneration{"evaluated"}, images, KillAfterGeneration{"image"}, scores,
-      checkpointer, KillAfterCheckpoint{&checkpointer}, forward, progress);
-
-  // The final population (the last one evaluated), the best code and the pictures.
-  const xdream::OptimizerState state = evolution.state();
-  const xdream::Best& best = state.best_clean.found() ? state.best_clean : state.best;
-  xdream::io::save_npy(dir / "codes.npy", evolution.last_codes());
-  xdream::io::save_npy(dir / "best_code.npy", xdream::Code(best.code));
-  write_images(generator, evolution.last_codes(), dir / "contact_sheet.png", scale == 4 ? 3 : 1);
-  scores.write(evolution.history());
-  write_images(generator, best.code, dir / "best.png", scale);
-  if (reference.known) {
-    xdream::io::write_png(dir / "reference_best.png",
-                          {reference.best_image.data(), 1, static_cast<int>(height),
-                           static_cast<int>(width)},
-                          {.scale = 4});
+  try {
+    return evolve(c, invocation, dir, evolution, generator, reference, budget, total_generations);
+  } catch (const std::exception& e) {
+    // What fails during the run (a model that breaks its contract on real codes, NaN
+    // everywhere, a full disk): a run with a checkpoint is kept to be resumed; a new run with
+    // none is removed, so a rerun starts clean.
+    std::string message = e.what();
+    if (const auto end = message.find('\n'); end != std::string::npos) message.resize(end);
+    std::error_code error;
+    if (fs::exists(dir / "checkpoint.bin", error) || resuming) {
+      throw std::runtime_error(message + "; the run directory is kept: --resume " +
+                               dir.string() + " continues from its last checkpoint");
+    }
+    fs::remove_all(dir, error);
+    throw std::runtime_error(message + "; " + dir.string() + " was removed (no checkpoint yet)");
   }
-  kill_point(static_cast<std::uint32_t>(evolution.history().size()), "final");
-  report(c, evolution, reference, dir, result, forward.seconds);
-  xdream_apps::plot_run(dir, "xdream-evolve");
-  write_text_atomically(dir / "DONE", "");
-  return 0;
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 #include "reference.hpp"
 
 #include "control.hpp"
+#include "reference_cache.hpp"
 
 #include <xdream/io/npy.hpp>
 #include <xdream/io/sha256.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <numeric>
@@ -35,7 +37,16 @@ xdream::Population tap_activations(xdream::TorchNetworkUnit& unit, const GreyIma
     torch::Tensor tap = unit.network().activations(tensor, unit.unit().tap);
     if (unit.convolutional()) tap = tap.select(2, unit.unit().y).select(2, unit.unit().x);
     tap = tap.to(torch::kCPU, torch::kFloat32).contiguous();  // [n, C]: a C x n column-major block
-    if (out.size() == 0) out.resize(tap.size(1), images.count);
+    if (out.size() == 0) out.resize(tap.dim() == 2 ? tap.size(1) : 0, images.count);
+    // The library checks the batch's rows; the copy below also needs the same channels in
+    // every batch.
+    if (tap.dim() != 2 || tap.size(0) != n || tap.size(1) != out.rows()) {
+      throw xdream::ModelError("xdream: network file '" + unit.network().file().string() +
+                               "' returned activations of shape " +
+                               xdream::detail::shape_text(tap) + " at tap '" + unit.unit().tap +
+                               "' for a batch of " + std::to_string(n) + " images; expected [" +
+                               std::to_string(n) + ", " + std::to_string(out.rows()) + "]");
+    }
     std::copy_n(tap.data_ptr<float>(), tap.numel(), out.data() + start * out.rows());
   }
   return out;
@@ -73,9 +84,14 @@ std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetwork
     cached = fs::path(c.reference_cache) /
              (network_sha.substr(0, 16) + "-" + xdream::io::sha256(preprocessing).substr(0, 8) + "-" + u.tap + "-y" + std::to_string(u.y) + "x" +
               std::to_string(u.x) + "-" + split + std::to_string(images.count) + ".npy");
-    if (fs::exists(cached)) {
-      all = xdream::io::load_npy(cached);
-      if (all.cols() != images.count) all.resize(0, 0);  // not ours: recompute
+    // A cache that does not fit (another shape, damaged) is measured again, with a word.
+    std::string why;
+    if (auto hit = read_reference_cache(cached, unit.network().tap_shape(u.tap).at(0),
+                                        images.count, &why)) {
+      all = std::move(*hit);
+    } else if (!why.empty()) {
+      std::fprintf(stderr, "xdream-evolve: reference cache unreadable (%s); measuring again\n",
+                   why.c_str());
     }
   }
   if (all.size() == 0) {
@@ -86,13 +102,26 @@ std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetwork
       // A name of this process's own, then an atomic rename: parallel runs may race here.
       fs::path mine = cached;
       mine += "." + std::to_string(::getpid()) + ".npy";
-      xdream::io::save_npy(mine, all);
-      fs::rename(mine, cached, error);
+      try {
+        xdream::io::save_npy(mine, all);
+        fs::rename(mine, cached, error);
+      } catch (const std::exception& e) {  // a cache that cannot be kept is only slower
+        std::fprintf(stderr, "xdream-evolve: reference cache not kept (%s)\n", e.what());
+      }
     }
   }
   const xdream::Index channel = unit.unit().channel;
   std::vector<double> scores(static_cast<std::size_t>(all.cols()));
-  for (xdream::Index i = 0; i < all.cols(); ++i) scores[static_cast<std::size_t>(i)] = all(channel, i);
+  for (xdream::Index i = 0; i < all.cols(); ++i) {
+    scores[static_cast<std::size_t>(i)] = all(channel, i);
+    if (!std::isfinite(scores[static_cast<std::size_t>(i)])) {
+      throw xdream::ModelError("xdream: network file '" + unit.network().file().string() +
+                               "' gives the unit a non-finite activation (" +
+                               std::to_string(scores[static_cast<std::size_t>(i)]) +
+                               ") on reference image " + std::to_string(i) + " of the " + split +
+                               " split; check the model and --mean/--std");
+    }
+  }
   return scores;
 }
 

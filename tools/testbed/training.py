@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 import nets
+from xdream_common import write_sha256_sidecar
 
 
 def to_tensor(images):
@@ -45,6 +46,7 @@ def save_script(module, path):
     tmp = path + ".tmp"
     torch.jit.save(scripted, tmp)
     os.replace(tmp, path)
+    write_sha256_sidecar(path)  # xdream refuses the file if it changes after this
     return scripted
 
 

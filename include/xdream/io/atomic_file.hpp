@@ -93,8 +93,17 @@ inline void write_file_atomically(const std::filesystem::path& path,
 #endif
 }
 
-/// Reads a whole file. Throws ArchiveError naming the file.
+/// Reads a whole regular file (never a FIFO, a device or a directory, which could block or
+/// mislead). Throws ArchiveError naming the file.
 inline std::vector<std::byte> read_file(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(status)) {
+    throw ArchiveError(path.string(), "cannot open for reading: no such file");
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw ArchiveError(path.string(), "not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ArchiveError(path.string(), "cannot open for reading");
   in.seekg(0, std::ios::end);

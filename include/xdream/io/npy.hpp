@@ -6,6 +6,7 @@
 /// is written as one without reordering and `numpy.load` gives one code per row. Reading accepts
 /// little-endian float32 or float64, C or Fortran order, shape `(D,)` (one code) or `(N, D)`.
 
+#include <xdream/io/atomic_file.hpp>
 #include <xdream/population.hpp>
 
 #include <cstdint>
@@ -47,22 +48,18 @@ inline std::string npy_header(const std::string& descr, const std::string& shape
   return dict;
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then rename.
+/// Writes the header and the data to `path` atomically (io/atomic_file.hpp: temporary file,
+/// fsync, rename).
 inline void write_atomically(const std::filesystem::path& path, const std::string& header,
                              const char* data, std::size_t size) {
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) npy_error(path, "cannot open for writing");
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(data, static_cast<std::streamsize>(size));
-    out.flush();
-    if (!out) npy_error(path, "write failed");
+  std::vector<std::byte> bytes(header.size() + size);
+  std::memcpy(bytes.data(), header.data(), header.size());
+  if (size > 0) std::memcpy(bytes.data() + header.size(), data, size);
+  try {
+    write_file_atomically(path, bytes);
+  } catch (const ArchiveError& e) {
+    npy_error(path, e.what());
   }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) npy_error(path, "cannot rename the temporary file: " + error.message());
 }
 
 inline std::string field(const std::string& dict, const std::string& key,
@@ -96,7 +93,15 @@ inline void save_npy(const std::filesystem::path& path, const Code& code) {
 
 /// Reads codes: shape (D,) gives one column, (N, D) gives N columns of length D.
 /// Throws std::runtime_error naming the file and the problem.
+/// Nothing is allocated before the file's size says the data is there: a header that announces
+/// more values than the file holds is an error, whatever it claims.
 inline Population load_npy(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(status)) detail::npy_error(path, "cannot open: no such file");
+  if (!std::filesystem::is_regular_file(status)) detail::npy_error(path, "not a regular file");
+  const std::uintmax_t file_size = std::filesystem::file_size(path, error);
+  if (error) detail::npy_error(path, "cannot read its size: " + error.message());
   std::ifstream in(path, std::ios::binary);
   if (!in) detail::npy_error(path, "cannot open");
   char preamble[10];
@@ -158,24 +163,41 @@ inline Population load_npy(const std::filesystem::path& path) {
     }
     pos += used;
   }
-  Index n = 0, d = 0;
+  long long n = 0, d = 0;
   if (shape.size() == 1) {
     n = 1;
-    d = static_cast<Index>(shape[0]);
+    d = shape[0];
   } else if (shape.size() == 2) {
-    n = static_cast<Index>(shape[0]);
-    d = static_cast<Index>(shape[1]);
+    n = shape[0];
+    d = shape[1];
   } else {
     detail::npy_error(
         path, "shape has " + std::to_string(shape.size()) + " dimensions; expected (D,) or (N, D)");
   }
-  if (n < 1 || d < 1) detail::npy_error(path, "empty array");
+  if (n < 1 || d < 1) detail::npy_error(path, "empty array (a dimension < 1)");
+  // The data must be in the file: bound the announced shape by the bytes after the header
+  // before anything is allocated.
+  const std::uintmax_t data_at = static_cast<std::uintmax_t>(in.tellg());
+  const std::uintmax_t available = file_size > data_at ? file_size - data_at : 0;
+  const auto values = static_cast<std::uintmax_t>(available / item);
+  if (static_cast<std::uintmax_t>(n) > values || static_cast<std::uintmax_t>(d) > values ||
+      static_cast<std::uintmax_t>(n) * static_cast<std::uintmax_t>(d) != values ||
+      available % item != 0) {
+    detail::npy_error(path, "truncated or padded data: the shape (" + std::to_string(n) + ", " +
+                                std::to_string(d) + ") needs " +
+                                (static_cast<std::uintmax_t>(n) <= values &&
+                                         static_cast<std::uintmax_t>(d) <= values
+                                     ? std::to_string(static_cast<std::uintmax_t>(n) *
+                                                      static_cast<std::uintmax_t>(d) * item)
+                                     : std::string("more")) +
+                                " bytes of data; the file holds " + std::to_string(available));
+  }
   const auto count = static_cast<std::size_t>(n) * static_cast<std::size_t>(d);
   std::vector<char> raw(count * item);
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size()))) {
     detail::npy_error(path, "truncated data: expected " + std::to_string(count) + " values");
   }
-  Population codes(d, n);
+  Population codes(static_cast<Index>(d), static_cast<Index>(n));
   for (std::size_t k = 0; k < count; ++k) {
     double value;
     if (item == 4) {
@@ -186,9 +208,9 @@ inline Population load_npy(const std::filesystem::path& path) {
       std::memcpy(&value, raw.data() + k * 8, 8);
     }
     // C order: k = row * D + col -> code `row`, gene `col`; Fortran order: k = col * N + row.
-    const Index a = static_cast<Index>(k);
-    const Index code = fortran ? a % n : a / d;
-    const Index gene = fortran ? a / n : a % d;
+    const auto a = static_cast<long long>(k);
+    const auto code = static_cast<Index>(fortran ? a % n : a / d);
+    const auto gene = static_cast<Index>(fortran ? a / n : a % d);
     codes(gene, code) = static_cast<float>(value);
   }
   return codes;

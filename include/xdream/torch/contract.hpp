@@ -52,4 +52,22 @@ inline ::torch::Tensor check_images(const ::torch::jit::IValue& output, std::int
   return images;
 }
 
+/// A network's activations at a tap must be a real floating-point tensor [N, ...] with one row
+/// per image of the batch (N = `n`): a 0-dim output, another batch size, or an integer, bool or
+/// complex dtype breaks the contract.
+inline const ::torch::Tensor& check_activations(const ::torch::Tensor& activations, std::int64_t n,
+                                                const std::string& who, const std::string& tap) {
+  if (activations.dim() < 1 || activations.size(0) != n) {
+    throw ModelError("xdream: " + who + " returned activations of shape " +
+                     shape_text(activations) + " at tap '" + tap + "' for " + std::to_string(n) +
+                     " images; expected [N, ...] with N = " + std::to_string(n));
+  }
+  if (!::torch::isFloatingType(activations.scalar_type())) {
+    throw ModelError("xdream: " + who + " returned " +
+                     std::string(c10::toString(activations.scalar_type())) +
+                     " activations at tap '" + tap + "'; expected floating-point values");
+  }
+  return activations;
+}
+
 }  // namespace xdream::detail

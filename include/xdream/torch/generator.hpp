@@ -21,7 +21,7 @@ namespace xdream {
 /// Settings of TorchGenerator.
 struct TorchGeneratorOptions {
   /// Length of one code; 0 (default) reads the module's integer attribute `code_size` (the
-  /// export tools set it); range [0, inf).
+  /// export tools set it); range [0, max_code_size].
   Index code_size = 0;
   /// `auto`, `cpu`, `cuda` or `cuda:N` (see parse_device).
   std::string device = "auto";
@@ -40,24 +40,31 @@ struct TorchGeneratorOptions {
 /// the file, never a silent wrong image.
 class TorchGenerator {
  public:
+  /// The longest code accepted (2^24 floats: 64 MB per code), so that a damaged attribute or a
+  /// typo cannot ask LibTorch for terabytes.
+  static constexpr Index max_code_size = Index{1} << 24;
+
   explicit TorchGenerator(std::filesystem::path file, TorchGeneratorOptions options = {})
       : file_(std::move(file)), device_(parse_device(options.device)) {
     module_ = load_torch_module(file_, device_, "generator");
     code_size_ = options.code_size;
-    if (code_size_ < 0) {
+    if (code_size_ < 0 || code_size_ > max_code_size) {
       throw std::invalid_argument("xdream::TorchGenerator: code_size = " +
-                                  std::to_string(code_size_) + " is out of range; allowed: >= 0");
+                                  std::to_string(code_size_) + " is out of range; allowed: [0, " +
+                                  std::to_string(max_code_size) + "]");
     }
     if (code_size_ == 0) {
       if (!module_.hasattr("code_size") || !module_.attr("code_size").isInt()) {
         throw ModelError("xdream: generator file '" + file_.string() +
                          "' has no integer attribute code_size; give the code size explicitly");
       }
-      code_size_ = static_cast<Index>(module_.attr("code_size").toInt());
-      if (code_size_ < 1) {
+      const std::int64_t attribute = module_.attr("code_size").toInt();
+      if (attribute < 1 || attribute > max_code_size) {
         throw ModelError("xdream: generator file '" + file_.string() + "' says code_size = " +
-                         std::to_string(code_size_) + "; expected >= 1");
+                         std::to_string(attribute) + "; expected [1, " +
+                         std::to_string(max_code_size) + "]");
       }
+      code_size_ = static_cast<Index>(attribute);
     }
     const ::torch::Tensor probe = run(::torch::zeros({2, static_cast<std::int64_t>(code_size_)}),
                                       "does not accept codes of size " +
@@ -108,6 +115,12 @@ class TorchGenerator {
                                   std::to_string(codes.rows()) + " rows; the generator '" +
                                   file_.string() + "' takes codes of size " +
                                   std::to_string(code_size_));
+    }
+    if (!codes.allFinite()) {
+      throw std::invalid_argument(
+          "xdream::TorchGenerator: the codes to generate hold NaN or inf: the algorithm diverged "
+          "(a step size, radius or learning rate too large?), not the generator '" +
+          file_.string() + "'");
     }
     // from_blob does not copy and does not take ownership; the module does not write its input.
     const ::torch::Tensor batch = ::torch::from_blob(

@@ -2,6 +2,8 @@
 /// @file
 /// Loading a TorchScript file with errors that name the file and say what was expected.
 
+#include <xdream/io/sha256.hpp>
+
 #include <torch/script.h>
 
 #include <filesystem>
@@ -44,6 +46,10 @@ inline std::string torch_failure(const std::exception& e) {
 
 /// Loads a TorchScript module for inference on `device` (eval mode). `role` names it in errors
 /// ("generator", "network").
+///
+/// LibTorch loads a file with damaged weights without a word, so when `FILE.sha256` exists
+/// beside the file (written by the export tools, in sha256sum's format), the file's SHA-256 must
+/// equal it: a changed or damaged model is a ModelError, not a silently wrong run.
 inline ::torch::jit::Module load_torch_module(const std::filesystem::path& file,
                                               const ::torch::Device& device,
                                               const std::string& role) {
@@ -52,6 +58,18 @@ inline ::torch::jit::Module load_torch_module(const std::filesystem::path& file,
   if (!std::filesystem::exists(file, error)) throw ModelError(where + " does not exist");
   if (!std::filesystem::is_regular_file(file, error)) throw ModelError(where + " is not a file");
   if (!std::ifstream(file, std::ios::binary)) throw ModelError(where + " cannot be read");
+  std::filesystem::path sidecar = file;
+  sidecar += ".sha256";
+  if (std::filesystem::exists(sidecar, error)) {
+    std::string recorded;
+    std::ifstream(sidecar) >> recorded;
+    const std::string actual = io::sha256_file(file);
+    if (recorded != actual) {
+      throw ModelError(where + " has changed or is damaged: its sha256 is " + actual + ", " +
+                       sidecar.filename().string() + " records " +
+                       (recorded.empty() ? std::string("nothing") : recorded));
+    }
+  }
   try {
     ::torch::jit::Module module = ::torch::jit::load(file.string(), device);
     module.eval();

@@ -55,7 +55,9 @@ class TorchNetwork {
     const ::torch::Tensor probe =
         ::torch::zeros({1, input_shape_[0], input_shape_[1], input_shape_[2]});
     ::torch::jit::IValue output = forward(probe);
+    const std::string who = "network file '" + file_.string() + "'";
     if (output.isTensor()) {
+      detail::check_activations(output.toTensor(), 1, who, "output");
       output_taps_.emplace("output", per_image_shape(output.toTensor()));
       returns_dict_ = false;
     } else if (output.isGenericDict()) {
@@ -64,6 +66,7 @@ class TorchNetwork {
         if (!entry.key().isString() || !entry.value().isTensor()) {
           throw ModelError(where() + " returned a dict that is not Dict[str, Tensor]");
         }
+        detail::check_activations(entry.value().toTensor(), 1, who, entry.key().toStringRef());
         output_taps_.emplace(entry.key().toStringRef(), per_image_shape(entry.value().toTensor()));
       }
     } else {
@@ -92,23 +95,45 @@ class TorchNetwork {
   }
 
   /// Activations `[N, ...]` at `tap` for a batch of images `[N, C, H, W]` (on any device; the
-  /// result is on the network's device): one forward pass in inference mode.
+  /// result is on the network's device): one forward pass in inference mode. Every batch's
+  /// activations are checked: one row per image, floating point (ModelError otherwise).
   ::torch::Tensor activations(const ::torch::Tensor& images, const std::string& tap) {
+    const std::string who = "network file '" + file_.string() + "'";
     if (output_taps_.count(tap) == 0) {
       check_input(images);  // forward() checks it on the other path
       auto function = submodule_function(tap);
       c10::InferenceMode inference;
       std::vector<::torch::jit::IValue> stack{module_._ivalue(), preprocess(images)};
+      ::torch::jit::IValue result;
       try {
-        return (*function)(std::move(stack)).toTensor();
+        result = (*function)(std::move(stack));
       } catch (const std::exception& e) {
         throw ModelError(where() + " failed on tap '" + tap + "' (" +
                          detail::torch_failure(e) + ")");
       }
+      if (!result.isTensor()) {
+        throw ModelError(where() + " returned a " + result.tagKind() + " at tap '" + tap +
+                         "'; expected a Tensor");
+      }
+      return detail::check_activations(result.toTensor(), images.size(0), who, tap);
     }
     ::torch::jit::IValue output = forward(images);
-    if (!returns_dict_) return output.toTensor();
-    return output.toGenericDict().at(tap).toTensor();
+    if (!returns_dict_) {
+      if (!output.isTensor()) {
+        throw ModelError(where() + " returned a " + output.tagKind() + "; expected a Tensor");
+      }
+      return detail::check_activations(output.toTensor(), images.size(0), who, tap);
+    }
+    if (!output.isGenericDict()) {
+      throw ModelError(where() + " returned a " + output.tagKind() +
+                       "; expected a Dict[str, Tensor] of taps, as at load");
+    }
+    const auto dict = output.toGenericDict();
+    const auto entry = dict.find(tap);
+    if (entry == dict.end() || !entry->value().isTensor()) {
+      throw ModelError(where() + " returned no tensor for tap '" + tap + "' on this batch");
+    }
+    return detail::check_activations(entry->value().toTensor(), images.size(0), who, tap);
   }
 
   const std::filesystem::path& file() const noexcept { return file_; }
