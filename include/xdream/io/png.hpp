@@ -130,4 +130,54 @@ inline void write_png(const std::filesystem::path& path, const ImageView& view,
   write_file_atomically(path, encode_png(view, options, path));
 }
 
+/// A PNG read back: `pixels` are floats in [0, 1], channel-major (C x H x W), C = 1 for a grey
+/// image and 3 otherwise (an alpha channel is dropped).
+struct Image {
+  std::vector<float> pixels;
+  int channels = 1;
+  int height = 0;
+  int width = 0;
+};
+
+/// Decodes a PNG held in memory; `source` names it in errors. Images larger than
+/// `max_pixels` (default 2^26) are refused before anything is allocated for them.
+inline Image decode_png(std::span<const std::byte> bytes, const std::string& source = "buffer",
+                        std::size_t max_pixels = std::size_t{1} << 26) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) {
+    throw ArchiveError(source, std::string("not a PNG image: ") + image.message);
+  }
+  const bool grey = (image.format & PNG_FORMAT_FLAG_COLOR) == 0;
+  if (static_cast<std::size_t>(image.width) * image.height > max_pixels) {
+    png_image_free(&image);
+    throw ArchiveError(source, "a PNG of " + std::to_string(image.width) + " x " +
+                                   std::to_string(image.height) + " pixels is too large");
+  }
+  image.format = grey ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  const int channels = grey ? 1 : 3;
+  std::vector<unsigned char> raw(PNG_IMAGE_SIZE(image));
+  if (!png_image_finish_read(&image, nullptr, raw.data(), 0, nullptr)) {
+    throw ArchiveError(source, std::string("cannot decode the PNG: ") + image.message);
+  }
+  Image out;
+  out.channels = channels;
+  out.height = static_cast<int>(image.height);
+  out.width = static_cast<int>(image.width);
+  const std::size_t plane = static_cast<std::size_t>(out.height) * out.width;
+  out.pixels.resize(plane * channels);
+  for (std::size_t p = 0; p < plane; ++p) {
+    for (int c = 0; c < channels; ++c) {
+      out.pixels[c * plane + p] = static_cast<float>(raw[p * channels + c]) / 255.0f;
+    }
+  }
+  return out;
+}
+
+/// Reads a PNG file (a regular file; see read_file). Throws ArchiveError naming the file.
+inline Image read_png(const std::filesystem::path& path) {
+  const std::vector<std::byte> bytes = read_file(path);
+  return decode_png(bytes, path.string());
+}
+
 }  // namespace xdream::io
