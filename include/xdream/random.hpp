@@ -24,6 +24,7 @@ enum class Purpose : std::uint64_t {
   noise = 3,       ///< an objective's noise model
   sample = 4,      ///< an algorithm's sampling (CMA-style methods)
   user = 5,        ///< free for user code
+  rig = 6,         ///< a rig session (the order of a block's images)
 };
 
 namespace detail {

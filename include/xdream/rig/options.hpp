@@ -1,0 +1,107 @@
+#pragma once
+/// @file
+/// The settings of a rig session and how a stimulus's responses become its score. Defaults are
+/// what labs need (docs/rig.md, the fault table); every one is checked at construction.
+
+#include <xdream/detail/validate.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xdream::rig {
+
+/// Which channels make a stimulus's score: one label, or the mean over a set of labels. The
+/// score of a stimulus is the mean over its valid presentations of that value.
+struct ScorePolicy {
+  enum class Kind { channel, mean };
+  Kind kind = Kind::channel;
+  std::vector<std::string> labels;  ///< one label (channel), or the set (mean)
+
+  static ScorePolicy channel(std::string label) { return {Kind::channel, {std::move(label)}}; }
+  static ScorePolicy mean(std::vector<std::string> labels) {
+    return {Kind::mean, std::move(labels)};
+  }
+};
+
+/// Settings of RigObjective.
+struct RigOptions {
+  /// Presentations of each stimulus in a block; default 1; range [1, 100].
+  int reps = 1;
+  /// Blocks that show again what a generation's earlier blocks missed; default 2; [0, 10].
+  int max_reshows = 2;
+  /// Below this share of synthetic stimuli with a response the generation is shown again (a new
+  /// attempt) instead of being told to the optimizer; default 0.5; range [0, 1].
+  double min_valid_fraction = 0.5;
+  /// Re-issues of one generation before the session stops; default 3; range [0, 100].
+  int max_reissues = 3;
+  /// How long a block is expected to take (seconds); default 45; range (0, 3600].
+  double expected_block_s = 45.0;
+  /// A warning when a block takes longer than max(soft_factor x expected, soft_min_s).
+  double soft_factor = 3.0;
+  double soft_min_s = 90.0;
+  /// A block with no response and no progress for this long is closed with NaN for what is
+  /// missing; default 1200 s (a file transport: 1800 s); range (0, 86400].
+  double hard_deadline_s = 1200.0;
+  /// How often the transport is polled when nothing happens (seconds); default 0.25.
+  double poll_s = 0.25;
+  /// The reference images' response below this share of its first blocks' mean raises an
+  /// alarm (the unit may be lost); default 0.3; over `drift_baseline_blocks` (5) blocks.
+  double drift_alarm_fraction = 0.3;
+  int drift_baseline_blocks = 5;
+  /// A channel NaN or flat for this many blocks in a row raises an alarm; default 3.
+  int dead_channel_blocks = 3;
+  /// What makes a score.
+  ScorePolicy score = ScorePolicy::channel("0");
+  /// The channel labels the session expects; empty = the first block's.
+  std::vector<std::string> channels;
+  /// Seed of the images' order in each block (recorded with the session).
+  std::uint64_t order_seed = 0;
+  /// Set to ask the session to stop (an operator's SIGINT); checked while a block runs.
+  const std::atomic<bool>* stop_requested = nullptr;
+
+  /// Throws std::invalid_argument naming the setting, its value and the allowed range.
+  void validate() const {
+    constexpr const char* where = "xdream::rig::RigOptions";
+    xdream::detail::require_closed(where, "reps", reps, 1, 100);
+    xdream::detail::require_closed(where, "max_reshows", max_reshows, 0, 10);
+    xdream::detail::require_closed(where, "min_valid_fraction", min_valid_fraction, 0.0, 1.0);
+    xdream::detail::require_closed(where, "max_reissues", max_reissues, 0, 100);
+    positive(where, "expected_block_s", expected_block_s, 3600.0);
+    positive(where, "soft_factor", soft_factor, 1000.0);
+    xdream::detail::require_closed(where, "soft_min_s", soft_min_s, 0.0, 86400.0);
+    positive(where, "hard_deadline_s", hard_deadline_s, 86400.0);
+    positive(where, "poll_s", poll_s, 60.0);
+    xdream::detail::require_closed(where, "drift_alarm_fraction", drift_alarm_fraction, 0.0, 1.0);
+    xdream::detail::require_closed(where, "drift_baseline_blocks", drift_baseline_blocks, 1, 1000);
+    xdream::detail::require_closed(where, "dead_channel_blocks", dead_channel_blocks, 1, 1000);
+    if (score.labels.empty() || (score.kind == ScorePolicy::Kind::channel && score.labels.size() != 1)) {
+      throw std::invalid_argument(std::string(where) +
+                                  ": score needs one channel label, or a set of labels for a mean");
+    }
+    for (const std::string& label : score.labels) {
+      if (label.empty()) throw std::invalid_argument(std::string(where) + ": an empty channel label");
+      if (!channels.empty() && std::find(channels.begin(), channels.end(), label) == channels.end()) {
+        throw std::invalid_argument(std::string(where) + ": the score's channel '" + label +
+                                    "' is not one of the session's channels");
+      }
+    }
+  }
+
+  /// The soft deadline of a block (seconds).
+  double soft_deadline_s() const { return std::max(soft_factor * expected_block_s, soft_min_s); }
+
+ private:
+  static void positive(const char* where, const char* name, double value, double max) {
+    if (!(value > 0.0 && value <= max)) {
+      xdream::detail::invalid(where, name, xdream::detail::to_text(value),
+                              "(0, " + xdream::detail::to_text(max) + "]");
+    }
+  }
+};
+
+}  // namespace xdream::rig

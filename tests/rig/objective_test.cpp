@@ -1,0 +1,526 @@
+// RigObjective on virtual time, against an in-process fake rig: every fault of the fault table
+// that the objective handles (fixation breaks, a never-scored image, a silent or paused rig,
+// too few responses, duplicates and conflicts, unknown ids, late data, channel changes, drift,
+// dead channels, an operator's stop), checkpoint and recovery, and the driver on top.
+#include <xdream/generators/identity.hpp>
+#include <xdream/io/checkpoint.hpp>
+#include <xdream/optimizer.hpp>
+#include <xdream/rig/objective.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+using namespace xdream::rig;
+using xdream::Scores;
+
+constexpr const char* session_tag = "0a1b2c3d";
+
+RigImage grey(float level) { return RigImage{std::vector<float>(4, level), 1, 2, 2}; }
+
+// The value a "neuron" gives a stimulus: its image's mean level x 100 (references: 7).
+double neuron(const RigStimulus& s) {
+  if (s.kind == StimulusKind::reference) return 7.0;
+  double sum = 0.0;
+  for (float p : s.image->pixels) sum += p;
+  return 100.0 * sum / static_cast<double>(s.image->pixels.size());
+}
+
+// A rig in the same process, on the test's ManualClock. For each block it submits, a script
+// decides what happens: when the responses come (`delay`), which presentations are missing
+// (`drop`), extra events.
+struct FakeRig {
+  ManualClock* clock;
+  std::vector<RigBlock> blocks{};
+  std::map<RigTime, std::vector<RigEvent>, std::less<>> due{};
+  // What to do with a block; default: all responses 10 s later on channels {"a", "b"}.
+  std::function<void(FakeRig&, const RigBlock&)> script = [](FakeRig& rig, const RigBlock& b) {
+    rig.respond(b, 10.0);
+  };
+  std::vector<std::string> channels{"a", "b"};
+  int opened = 0, retired = 0;
+
+  void open(const RigSession&) { ++opened; }
+  void submit(const RigBlock& block) {
+    blocks.push_back(block);
+    script(*this, block);
+  }
+  std::vector<RigEvent> poll(RigTime deadline) {
+    const auto next = due.begin();
+    if (next == due.end() || next->first > deadline) {
+      clock->sleep_until(deadline);
+      return {};
+    }
+    clock->sleep_until(next->first);
+    std::vector<RigEvent> events = std::move(next->second);
+    due.erase(next);
+    return events;
+  }
+  void close() {}
+  void retire(std::uint32_t) { ++retired; }
+
+  void at(double after_s, RigEvent event) {
+    due[clock->now() + seconds(after_s)].push_back(std::move(event));
+  }
+  // Responses to every presentation of `block` (but `skip`), channel a = the neuron, b = 1.
+  Responses responses(const RigBlock& block, const std::set<std::string>& skip = {}) const {
+    Responses r;
+    r.block = block.number;
+    r.channels = channels;
+    r.source = "block" + std::to_string(block.number);
+    for (const RigStimulus& s : block.stimuli) {
+      for (int rep = 0; rep < block.reps; ++rep) {
+        const double v = skip.count(s.id) ? NAN : neuron(s);
+        std::vector<double> values{v, 1.0};
+        values.resize(channels.size(), 1.0);
+        r.rows.push_back({s.id, s.id + ".png", rep, values});
+      }
+    }
+    return r;
+  }
+  void respond(const RigBlock& block, double after_s, const std::set<std::string>& skip = {}) {
+    at(after_s, responses(block, skip));
+  }
+};
+
+struct Journal {
+  std::vector<JournalEntry> entries;
+  std::vector<RigBlock> submitted;
+  void record(const JournalEntry& e) {
+    entries.push_back(e);
+    if (e.submitted) submitted.push_back(*e.submitted);
+  }
+  int count(EntryKind kind) const {
+    int n = 0;
+    for (const auto& e : entries) n += e.kind == kind;
+    return n;
+  }
+  const JournalEntry* last(EntryKind kind) const {
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it)
+      if (it->kind == kind) return &*it;
+    return nullptr;
+  }
+};
+
+using Objective = RigObjective<FakeRig, ManualClock, Journal>;
+
+struct Session {
+  ManualClock clock;
+  FakeRig rig{&clock};
+  Journal journal;
+  RigOptions options;
+  Session() {
+    options.score = ScorePolicy::channel("a");
+    options.order_seed = 5;
+  }
+  Objective make(std::vector<ReferenceImage> references = {{"face", grey(0.5f)}}) {
+    return Objective(rig, clock, journal, session_tag, std::move(references), options);
+  }
+};
+
+RigImages images(int n) {
+  RigImages out;
+  for (int i = 0; i < n; ++i) out.push_back(grey(0.1f * static_cast<float>(i)));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("rig: a block holds the generation and the references, shuffled; scores come back") {
+  Session s;
+  Objective objective = s.make();
+  const Scores scores = objective.evaluate(images(5));
+  REQUIRE(s.rig.blocks.size() == 1);
+  const RigBlock block = s.rig.blocks[0];
+  CHECK(block.number == 1);
+  CHECK(block.stimuli.size() == 6);
+  std::set<std::string> ids;
+  for (const auto& st : block.stimuli) ids.insert(st.id);
+  CHECK(ids.count("0a1b2c3d-g0-0"));
+  CHECK(ids.count("0a1b2c3d-g0-4"));
+  CHECK(ids.count("ref-face"));
+  for (int i = 0; i < 5; ++i) CHECK(scores[i] == doctest::Approx(10.0 * i));
+  CHECK(s.journal.count(EntryKind::block_submitted) == 1);
+  CHECK(s.journal.last(EntryKind::block_closed)->reason == "complete");
+  CHECK(s.journal.last(EntryKind::block_closed)->reference_mean == doctest::Approx(7.0));
+  CHECK(s.rig.retired == 1);
+  // The next generation: new ids, the next block number, the same references.
+  objective.evaluate(images(5));
+  CHECK(s.rig.blocks[1].number == 2);
+  const std::string first = s.rig.blocks[1].stimuli[0].id;
+  const bool next_generation = first.find("-g1-") != std::string::npos || first == "ref-face";
+  CHECK(next_generation);
+  // The order is shuffled with the seed: the same in another session with that seed.
+  Session again;
+  Objective same = again.make();
+  same.evaluate(images(5));
+  for (std::size_t i = 0; i < block.stimuli.size(); ++i)
+    CHECK(again.rig.blocks[0].stimuli[i].id == block.stimuli[i].id);
+}
+
+TEST_CASE("rig: images without a response are shown again, then NaN after max_reshows") {
+  Session s;
+  s.options.max_reshows = 2;
+  // Image 1 is never scored (a frozen rig on that image); image 2 misses only its first block.
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    std::set<std::string> skip{"0a1b2c3d-g0-1"};
+    if (b.number == 1) skip.insert("0a1b2c3d-g0-2");
+    rig.respond(b, 5.0, skip);
+  };
+  Objective objective = s.make();
+  const Scores scores = objective.evaluate(images(4));
+  REQUIRE(s.rig.blocks.size() == 3);  // the block and 2 re-shows
+  CHECK(s.rig.blocks[1].reshow);
+  CHECK(s.rig.blocks[1].stimuli.size() == 3);  // images 1 and 2, and the reference
+  CHECK(s.rig.blocks[2].stimuli.size() == 2);  // image 1 and the reference
+  CHECK(std::isnan(scores[1]));
+  CHECK(scores[2] == doctest::Approx(20.0));
+  CHECK(scores[3] == doctest::Approx(30.0));
+  CHECK(s.journal.count(EntryKind::reshow) == 2);
+  CHECK(s.journal.last(EntryKind::generation_done)->valid == 3);
+}
+
+TEST_CASE("rig: a silent rig is waited for; progress extends the deadline; then NaN") {
+  Session s;
+  s.options.hard_deadline_s = 600;
+  s.options.max_reshows = 0;
+  s.options.min_valid_fraction = 0.0;
+  SUBCASE("silence: closed after the hard deadline, a warning at the soft one") {
+    s.rig.script = [](FakeRig&, const RigBlock&) {};
+    Objective objective = s.make();
+    const RigTime start = s.clock.now();
+    const Scores scores = objective.evaluate(images(3));
+    CHECK(std::isnan(scores[0]));
+    CHECK(in_seconds(s.clock.now() - start) == doctest::Approx(600.0).epsilon(0.01));
+    CHECK(s.journal.last(EntryKind::block_closed)->reason == "timeout");
+    REQUIRE(s.journal.last(EntryKind::waiting) != nullptr);
+    CHECK(s.journal.last(EntryKind::waiting)->t == doctest::Approx(135.0).epsilon(0.01));
+    CHECK(s.journal.last(EntryKind::waiting)->reason.find("no word from the rig") != std::string::npos);
+  }
+  SUBCASE("a 15-minute pause with progress: waited for, scores kept") {
+    s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+      for (int minute = 1; minute <= 15; ++minute) rig.at(60.0 * minute, Progress{b.number, 0, 0, true});
+      rig.respond(b, 960.0);
+    };
+    Objective objective = s.make();
+    const Scores scores = objective.evaluate(images(3));
+    CHECK(scores[2] == doctest::Approx(20.0));
+    CHECK(s.journal.last(EntryKind::block_closed)->reason == "complete");
+    CHECK(s.journal.last(EntryKind::waiting)->reason.find("paused") != std::string::npos);
+  }
+}
+
+TEST_CASE("rig: too few responses re-issue the same generation; then a clean stop") {
+  Session s;
+  s.options.max_reshows = 0;
+  s.options.max_reissues = 2;
+  int attempts_answered = 1;  // the first attempt gets 1 of 4; the second all
+  s.rig.script = [&](FakeRig& rig, const RigBlock& b) {
+    std::set<std::string> skip;
+    if (static_cast<int>(b.attempt) <= attempts_answered)
+      for (int i = 1; i < 4; ++i) skip.insert("0a1b2c3d-g0-" + std::to_string(i));
+    rig.respond(b, 5.0, skip);
+  };
+  SUBCASE("re-issued once, then told") {
+    Objective objective = s.make();
+    const Scores scores = objective.evaluate(images(4));
+    REQUIRE(s.rig.blocks.size() == 2);
+    CHECK(s.rig.blocks[1].attempt == 2);
+    CHECK(s.rig.blocks[1].generation == 0);
+    CHECK(scores[3] == doctest::Approx(30.0));
+    CHECK(s.journal.count(EntryKind::reissue) == 1);
+    CHECK(objective.state().generation == 1);
+  }
+  SUBCASE("every re-issue fails: RigStop, the generation never told") {
+    attempts_answered = 100;
+    Objective objective = s.make();
+    CHECK_THROWS_AS(objective.evaluate(images(4)), RigStop);
+    CHECK(s.rig.blocks.size() == 3);  // the first try and 2 re-issues
+    CHECK(s.journal.count(EntryKind::generation_done) == 0);
+    CHECK(objective.state().generation == 0);
+    try {
+      objective.evaluate(images(4));
+    } catch (const RigStop& stop) {
+      CHECK(stop.reason() == StopReason::reissue_budget_exhausted);
+    }
+  }
+}
+
+TEST_CASE("rig: duplicates add nothing, a conflict keeps the first, unknown ids are dropped") {
+  Session s;
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    Responses first = rig.responses(b);
+    first.final = false;
+    first.rows.resize(2);
+    rig.at(1.0, first);
+    Responses again = first;  // sent again after a restart
+    rig.at(2.0, again);
+    Responses conflicting = first;
+    conflicting.rows[0].values[0] += 1000.0;
+    conflicting.rows.resize(1);
+    rig.at(3.0, conflicting);
+    Responses rest = rig.responses(b);
+    rest.rows.push_back({"", "block001_009_other-session.png", 0, {1.0, 1.0}});
+    rig.at(4.0, rest);
+  };
+  Objective objective = s.make();
+  const Scores scores = objective.evaluate(images(3));
+  for (int i = 0; i < 3; ++i) CHECK(scores[i] == doctest::Approx(10.0 * i));
+  int duplicates = 0, conflicts = 0, unknown = 0;
+  for (const auto& e : s.journal.entries) {
+    if (e.kind != EntryKind::rejected) continue;
+    duplicates += e.reason.rfind("duplicate", 0) == 0 ? static_cast<int>(e.responses.size()) : 0;
+    conflicts += e.reason.rfind("conflict", 0) == 0 ? static_cast<int>(e.responses.size()) : 0;
+    unknown += e.reason.rfind("unknown", 0) == 0 ? static_cast<int>(e.responses.size()) : 0;
+  }
+  CHECK(duplicates == 2 * 2 + 2 * 2);  // the re-sent two rows, and the final file's first two
+  CHECK(conflicts == 2);
+  CHECK(unknown == 2);
+  // Every presentation is accepted exactly once.
+  std::map<std::pair<std::string, std::string>, int> accepted;
+  for (const auto& e : s.journal.entries)
+    if (e.kind == EntryKind::responses)
+      for (const auto& r : e.responses) ++accepted[{r.stim_id, r.channel}];
+  CHECK(accepted.size() == 4 * 2);
+  for (const auto& [key, n] : accepted) CHECK(n == 1);
+}
+
+TEST_CASE("rig: late responses of an earlier block of the generation are merged") {
+  Session s;
+  s.options.hard_deadline_s = 100;
+  s.options.max_reshows = 1;
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    if (b.number == 1) {
+      rig.at(150.0, rig.responses(b));  // after the block was given up
+    } else {
+      rig.respond(b, 200.0, {"0a1b2c3d-g0-0", "0a1b2c3d-g0-1"});
+    }
+  };
+  Objective objective = s.make();
+  const Scores scores = objective.evaluate(images(2));
+  CHECK(scores[1] == doctest::Approx(10.0));
+  const JournalEntry* late = nullptr;
+  for (const auto& e : s.journal.entries)
+    if (e.kind == EntryKind::responses && e.block == 1) late = &e;
+  REQUIRE(late != nullptr);
+  CHECK(late->reason.find("late, merged") != std::string::npos);
+  // Responses of a generation already told are journaled as late, not counted.
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    Responses old = rig.responses(rig.blocks[0]);
+    rig.at(1.0, old);
+    rig.respond(b, 2.0);
+  };
+  objective.evaluate(images(2));
+  bool rejected_late = false;
+  for (const auto& e : s.journal.entries)
+    if (e.kind == EntryKind::rejected && e.reason.rfind("late:", 0) == 0) rejected_late = true;
+  CHECK(rejected_late);
+}
+
+TEST_CASE("rig: channels: the score's label must be there; a changed set raises an alarm") {
+  Session s;
+  s.options.min_valid_fraction = 0.0;
+  s.options.max_reshows = 0;
+  s.options.hard_deadline_s = 50;
+  Objective objective = s.make();
+  objective.evaluate(images(2));
+  CHECK(objective.state().channels == std::vector<std::string>{"a", "b"});
+  s.rig.channels = {"a", "b", "c"};
+  objective.evaluate(images(2));
+  REQUIRE(s.journal.last(EntryKind::alarm) != nullptr);
+  CHECK(s.journal.last(EntryKind::alarm)->reason.find("channels changed") != std::string::npos);
+  s.rig.channels = {"x", "b"};
+  const Scores scores = objective.evaluate(images(2));
+  CHECK(std::isnan(scores[0]));
+  CHECK(s.journal.last(EntryKind::rejected)->reason.find("the score's channel 'a'") != std::string::npos);
+}
+
+TEST_CASE("rig: a mean over labels scores the mean of the channels") {
+  Session s;
+  s.options.score = ScorePolicy::mean({"a", "b"});
+  Objective objective = s.make();
+  const Scores scores = objective.evaluate(images(3));
+  CHECK(scores[2] == doctest::Approx((20.0 + 1.0) / 2));
+}
+
+TEST_CASE("rig: reps are averaged; a NaN presentation is left out") {
+  Session s;
+  s.options.reps = 3;
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    Responses r = rig.responses(b);
+    for (auto& row : r.rows) {
+      if (row.rep == 1) row.values[0] += 3.0;
+      if (row.rep == 2) row.values[0] = NAN;
+    }
+    rig.at(1.0, r);
+  };
+  Objective objective = s.make();
+  const Scores scores = objective.evaluate(images(2));
+  CHECK(scores[1] == doctest::Approx(10.0 + 1.5));
+}
+
+TEST_CASE("rig: reference drift and a dead channel raise alarms, never stop the run") {
+  Session s;
+  s.options.drift_baseline_blocks = 2;
+  s.options.dead_channel_blocks = 3;
+  double reference_level = 7.0;
+  s.rig.script = [&](FakeRig& rig, const RigBlock& b) {
+    Responses r = rig.responses(b);
+    for (auto& row : r.rows) {
+      if (row.stim_id == "ref-face") row.values[0] = reference_level;
+      row.values[1] = 1.0;  // channel b flat
+    }
+    rig.at(1.0, r);
+  };
+  Objective objective = s.make();
+  objective.evaluate(images(2));
+  objective.evaluate(images(2));
+  reference_level = 1.0;  // below 0.3 x 7
+  objective.evaluate(images(2));
+  int drift = 0, dead = 0;
+  for (const auto& e : s.journal.entries) {
+    if (e.kind != EntryKind::alarm) continue;
+    drift += e.reason.rfind("reference drift", 0) == 0;
+    dead += e.reason.find("channel 'b' has been flat for 3 blocks") != std::string::npos;
+  }
+  CHECK(drift == 1);
+  CHECK(dead == 1);
+}
+
+TEST_CASE("rig: an operator's stop ends the session cleanly") {
+  Session s;
+  std::atomic<bool> stop{false};
+  s.options.stop_requested = &stop;
+  s.rig.script = [&](FakeRig& rig, const RigBlock&) {
+    rig.at(30.0, PeerUp{"rig"});
+    stop = true;
+  };
+  Objective objective = s.make();
+  try {
+    objective.evaluate(images(2));
+    FAIL("no stop");
+  } catch (const RigStop& e) {
+    CHECK(e.reason() == StopReason::operator_abort);
+  }
+  CHECK(objective.state().generation == 0);
+}
+
+TEST_CASE("rig: every setting is checked at construction") {
+  Session s;
+  const auto bad = [&](auto change, const char* text) {
+    Session t;
+    change(t.options);
+    CHECK_THROWS_WITH_AS(t.make(), doctest::Contains(text), std::invalid_argument);
+  };
+  bad([](RigOptions& o) { o.reps = 0; }, "reps = 0");
+  bad([](RigOptions& o) { o.min_valid_fraction = 1.5; }, "min_valid_fraction");
+  bad([](RigOptions& o) { o.hard_deadline_s = 0; }, "hard_deadline_s");
+  bad([](RigOptions& o) { o.max_reshows = -1; }, "max_reshows");
+  bad([](RigOptions& o) { o.score = ScorePolicy::mean({}); }, "score needs");
+  bad([](RigOptions& o) { o.channels = {"x"}; }, "not one of the session's channels");
+  CHECK_THROWS_WITH_AS(Objective(s.rig, s.clock, s.journal, "XYZ", {}, s.options),
+                       doctest::Contains("session_tag"), std::invalid_argument);
+  CHECK_THROWS_AS(s.make({{"same", grey(0)}, {"same", grey(1)}}), std::invalid_argument);
+  CHECK_THROWS_AS(s.make({{"bad", RigImage{{0.0f}, 2, 1, 1}}}), std::invalid_argument);
+}
+
+TEST_CASE("rig: the state checkpoints with the optimizer and a resumed session re-attaches") {
+  Session s;
+  Objective objective = s.make();
+  objective.evaluate(images(3));
+  xdream::io::ArchiveWriter out;
+  objective.save(out);
+  // Generation 1 is submitted, gets half its responses, then the process dies.
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    Responses part = rig.responses(b);
+    part.final = false;
+    part.rows.resize(2);
+    rig.at(1.0, part);
+  };
+  s.options.hard_deadline_s = 5;
+  s.options.max_reshows = 0;
+  s.options.min_valid_fraction = 0.0;
+  Objective doomed = s.make();
+  xdream::io::ArchiveReader restore(out.bytes(), "test");
+  doomed.load(restore);
+  doomed.evaluate(images(3));
+  const RigBlock outstanding = s.rig.blocks.back();
+  RecoveredBlock recovered;
+  recovered.number = outstanding.number;
+  recovered.generation = outstanding.generation;
+  recovered.attempt = outstanding.attempt;
+  for (const auto& st : outstanding.stimuli) recovered.stim_ids.push_back(st.id);
+  for (const auto& e : s.journal.entries)
+    if (e.kind == EntryKind::responses && e.block == outstanding.number)
+      recovered.responses.insert(recovered.responses.end(), e.responses.begin(), e.responses.end());
+  REQUIRE(recovered.responses.size() == 4);  // 2 rows x 2 channels
+
+  Session resumed;
+  resumed.rig.script = [](FakeRig& rig, const RigBlock& b) { rig.respond(b, 2.0); };
+  Objective back = resumed.make();
+  xdream::io::ArchiveReader again(out.bytes(), "test");
+  back.load(again);
+  CHECK(back.state().next_block == 2);
+  back.recover({recovered});
+  const Scores scores = back.evaluate(images(3));
+  REQUIRE(resumed.rig.blocks.size() == 1);
+  CHECK(resumed.rig.blocks[0].reattached);
+  CHECK(resumed.rig.blocks[0].number == outstanding.number);
+  for (std::size_t i = 0; i < outstanding.stimuli.size(); ++i)
+    CHECK(resumed.rig.blocks[0].stimuli[i].id == outstanding.stimuli[i].id);
+  CHECK(resumed.journal.count(EntryKind::block_reattached) == 1);
+  CHECK(scores[2] == doctest::Approx(20.0));
+  // The two rows journaled before the crash are not counted twice.
+  int accepted = 0;
+  for (const auto& e : resumed.journal.entries)
+    if (e.kind == EntryKind::responses) accepted += static_cast<int>(e.responses.size());
+  CHECK(accepted == (4 - 2) * 2);
+
+  // Another session's checkpoint is refused and changes nothing.
+  Session other;
+  Objective stranger(other.rig, other.clock, other.journal, "ffffffff", {}, other.options);
+  xdream::io::ArchiveReader foreign(out.bytes(), "test");
+  CHECK_THROWS_AS(stranger.load(foreign), std::invalid_argument);
+  CHECK(stranger.state().next_block == 1);
+}
+
+namespace {
+// Codes -> grey images (the level of each is the code's first value, clipped to [0, 1]).
+struct ToImages {
+  xdream::Index code_size() const { return 4; }
+  RigImages generate(const xdream::Population& codes) const {
+    RigImages out;
+    for (xdream::Index i = 0; i < codes.cols(); ++i) {
+      out.push_back(grey(std::clamp(0.5f + 0.1f * codes(0, i), 0.0f, 1.0f)));
+    }
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("rig: the driver runs any algorithm against a rig, and checkpoints the session") {
+  Session s;
+  s.options.max_reshows = 1;
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    std::set<std::string> skip;
+    if (b.number % 3 == 0 && !b.reshow) skip.insert(b.stimuli[0].id);  // some fixation breaks
+    rig.respond(b, 40.0, skip);
+  };
+  Objective objective = s.make();
+  xdream::Optimizer<ToImages, Objective&, xdream::Genetic<>> optimizer(
+      ToImages{}, objective, xdream::Genetic<>(4, {.population_size = 10, .seed = 3}));
+  const xdream::Result result = optimizer.run(xdream::budget::generations(8));
+  CHECK(result.generations == 8);
+  CHECK(result.best.score > 55.0);  // the GA climbs: images brighter than the start
+  CHECK(s.journal.count(EntryKind::generation_done) == 8);
+  static_assert(xdream::Checkpointable<Objective>);
+  xdream::io::ArchiveWriter out;
+  optimizer.objective().save(out);
+  CHECK(out.bytes().size() > 0);
+}
