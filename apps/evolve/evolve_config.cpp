@@ -19,21 +19,12 @@
 
 namespace xdream_evolve {
 
+}  // namespace xdream_evolve
+
 template <>
-const std::vector<std::pair<std::string, AlgorithmName>>& names_of<AlgorithmName>() {
-  static const std::vector<std::pair<std::string, AlgorithmName>> names{
-      {"ga", AlgorithmName::ga},
-      {"cmaes", AlgorithmName::cmaes},
-      {"sep-cmaes", AlgorithmName::sep_cmaes},
-      {"cholesky-cmaes", AlgorithmName::cholesky_cmaes},
-      {"sphere-cma", AlgorithmName::sphere_cma},
-      {"lm-ma-es", AlgorithmName::lm_ma_es},
-      {"fdgd", AlgorithmName::fdgd},
-      {"nes", AlgorithmName::nes}};
-  return names;
-}
-template <>
-const std::vector<std::pair<std::string, NoiseModel>>& names_of<NoiseModel>() {
+const std::vector<std::pair<std::string, xdream_evolve::NoiseModel>>&
+xdream_apps::names_of<xdream_evolve::NoiseModel>() {
+  using xdream_evolve::NoiseModel;
   static const std::vector<std::pair<std::string, NoiseModel>> names{
       {"none", NoiseModel::none},
       {"poisson", NoiseModel::poisson},
@@ -41,7 +32,9 @@ const std::vector<std::pair<std::string, NoiseModel>>& names_of<NoiseModel>() {
   return names;
 }
 template <>
-const std::vector<std::pair<std::string, ReferenceSet>>& names_of<ReferenceSet>() {
+const std::vector<std::pair<std::string, xdream_evolve::ReferenceSet>>&
+xdream_apps::names_of<xdream_evolve::ReferenceSet>() {
+  using xdream_evolve::ReferenceSet;
   static const std::vector<std::pair<std::string, ReferenceSet>> names{
       {"fashion-mnist", ReferenceSet::fashion_mnist},
       {"fashion-mnist-train", ReferenceSet::fashion_mnist_train},
@@ -49,49 +42,15 @@ const std::vector<std::pair<std::string, ReferenceSet>>& names_of<ReferenceSet>(
   return names;
 }
 
-namespace {
-template <class Enum>
-std::string spellings() {
-  std::string list;
-  for (const auto& [name, value] : names_of<Enum>()) list += (list.empty() ? "" : ", ") + name;
-  return list;
-}
+namespace xdream_evolve {
 
-template <class Enum>
-void enum_from_json(const nlohmann::json& json, Enum& value, const char* what) {
-  const std::string text = json.get<std::string>();
-  for (const auto& [name, v] : names_of<Enum>()) {
-    if (name == text) {
-      value = v;
-      return;
-    }
-  }
-  throw std::invalid_argument(std::string(what) + " = '" + text + "': expected one of " +
-                              spellings<Enum>());
-}
+using xdream_apps::bad;
+using xdream_apps::enum_from_json;
+using xdream_apps::enum_option;
+using xdream_apps::in_range;
+using xdream_apps::valid_utf8;
+using xdream_apps::whole_number;
 
-// Turns an option's spelling into its enum value for CLI11 (which reads enums as their number);
-// an unknown spelling fails with the list of the known ones.
-template <class Enum>
-CLI::Validator enum_option() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        for (const auto& [name, value] : names_of<Enum>()) {
-          if (name == text) {
-            text = std::to_string(static_cast<int>(value));
-            return "";
-          }
-        }
-        return "'" + text + "' is not one of " + spellings<Enum>();
-      },
-      "ENUM");
-}
-}  // namespace
-
-void to_json(nlohmann::json& json, AlgorithmName value) { json = name_of(value); }
-void from_json(const nlohmann::json& json, AlgorithmName& value) {
-  enum_from_json(json, value, "algorithm");
-}
 void to_json(nlohmann::json& json, NoiseModel value) { json = name_of(value); }
 void from_json(const nlohmann::json& json, NoiseModel& value) {
   enum_from_json(json, value, "noise");
@@ -100,71 +59,6 @@ void to_json(nlohmann::json& json, ReferenceSet value) { json = name_of(value); 
 void from_json(const nlohmann::json& json, ReferenceSet& value) {
   enum_from_json(json, value, "reference");
 }
-
-namespace {
-
-// The paper's per-generator GA settings and Wang & Ponce's lab GA, by the names --ga-preset
-// takes.
-const std::map<std::string, xdream::GeneticPreset>& presets() {
-  namespace p = xdream::presets;
-  static const std::map<std::string, xdream::GeneticPreset> table{
-      {"norm1", p::norm1}, {"norm2", p::norm2}, {"conv3", p::conv3}, {"conv4", p::conv4},
-      {"pool5", p::pool5}, {"fc6", p::fc6},     {"fc7", p::fc7},     {"fc8", p::fc8},
-      {"wang-ponce", p::wang_ponce_lab}};
-  return table;
-}
-
-[[noreturn]] void bad(const std::string& option, const std::string& value,
-                      const std::string& expected) {
-  throw std::invalid_argument("option --" + option + " = " + value + ": expected " + expected);
-}
-
-}  // namespace
-
-namespace {
-// A --config file is read by CLI11, which lets a repeated key or a list given to a one-value
-// setting through (the last value wins). Refuse both, and any file that is not a small regular
-// file, naming the file, the key and the lines.
-void check_config_file(const std::filesystem::path& file, const std::set<std::string>& lists) {
-  const auto fail = [&](const std::string& what) {
-    throw std::invalid_argument("option --config " + file.string() + ": " + what);
-  };
-  std::error_code error;
-  const auto status = std::filesystem::status(file, error);
-  if (error || !std::filesystem::exists(status)) return;  // CLI11 says it is not readable
-  if (!std::filesystem::is_regular_file(status)) fail("not a regular file");
-  if (std::filesystem::file_size(file, error) > (1u << 20)) fail("larger than 1 MiB");
-  std::ifstream in(file);
-  std::map<std::string, int> seen;
-  std::string section, line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (!valid_utf8(line)) fail("line " + std::to_string(number) + " is not UTF-8");
-    const auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
-    if (line[first] == '[') {
-      section = line.substr(first);
-      continue;
-    }
-    const auto equals = line.find('=');
-    if (equals == std::string::npos) continue;
-    std::string key = line.substr(first, equals - first);
-    key.erase(key.find_last_not_of(" \t") + 1);
-    if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'')) {
-      key = key.substr(1, key.size() - 2);
-    }
-    const std::string where = section.empty() ? key : section + " " + key;
-    if (const auto [it, fresh] = seen.emplace(where, number); !fresh) {
-      fail("the key '" + key + "' is given twice (lines " + std::to_string(it->second) + " and " +
-           std::to_string(number) + ")");
-    }
-    const auto value = line.find_first_not_of(" \t", equals + 1);
-    if (value != std::string::npos && line[value] == '[' && lists.count(key) == 0) {
-      fail("the key '" + key + "' (line " + std::to_string(number) +
-           ") takes one value, not a list");
-    }
-  }
-}
-}  // namespace
 
 std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocation,
                                       const std::string& models_dir) {
@@ -201,39 +95,11 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       ->check(CLI::Range(1e-6, 1e6));
 
   const char* search = "Search";
-  app.add_option("--algorithm", c.algorithm, "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")->group(search)->transform(enum_option<AlgorithmName>())->default_str(name_of(c.algorithm));
-  app.add_option("--population", c.population, "Codes per generation; 0 = the algorithm's (or preset's) default")->group(search);
-  std::vector<std::string> preset_names;
-  for (const auto& [name, p] : presets()) preset_names.push_back(name);
-  auto* preset = app.add_option("--ga-preset", c.ga_preset, "GA settings of the paper per generator: norm1 norm2 conv3 conv4 pool5 fc6 fc7 fc8, or wang-ponce")->group(search)->check(CLI::IsMember(preset_names));
-  auto* rate = app.add_option("--mutation-rate", c.mutation_rate, "GA: probability that a gene mutates")->group(search);
-  auto* size = app.add_option("--mutation-size", c.mutation_size, "GA: std of a mutation")->group(search);
-  auto* selectivity = app.add_option("--selectivity", c.selectivity, "GA: kT = std(scores) / selectivity")->group(search);
-  auto* heritability = app.add_option("--heritability", c.heritability, "GA: share of genes from parent 1")->group(search);
-  auto* conserve = app.add_option("--n-conserve", c.n_conserve, "GA: best codes kept unchanged (and scored again)")->group(search);
-  app.add_option("--sigma", c.sigma, "CMA family: initial step size; 0 = default")->group(search)->check(CLI::Range(0.0, max_step));
-  app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius; 0 = default")->group(search)->check(CLI::Range(0.0, max_radius));
-  app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate; 0 = default")->group(search)->check(CLI::Range(0.0, max_step));
+  const xdream_apps::SearchOptions search_options = xdream_apps::add_search_options(app, c, search);
   app.add_option("--init", c.init, "GA start: 'random' (N(0,1) codes), 'reference-best' (the codes of the unit's best reference images, through the generator's encode()) or a .npy file of codes (N, D)")->group(search);
   app.add_option("--encode-tap", c.encode_tap, "--init reference-best: the tap whose features the generator's encode() takes")->group(search);
 
   const char* budget = "Budget and randomness";
-  // Unsigned settings: CLI11 would wrap "-1" around to 2^64 - 1 and clamp what overflows; refuse
-  // both, and anything above the setting's maximum, with the text as given.
-  const auto whole_number = [](std::uint64_t max) {
-    return CLI::Validator(
-        [max](std::string& text) -> std::string {
-          std::uint64_t value = 0;
-          const char* end = text.data() + text.size();
-          const auto [at, error] = std::from_chars(text.data(), end, value);
-          if (text.empty() || text[0] == '-' || error != std::errc() || at != end) {
-            return "expected a whole number >= 0";
-          }
-          if (value > max) return text + " is above the maximum " + std::to_string(max);
-          return "";
-        },
-        "UINT");
-  };
   app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget)->check(whole_number(max_stimuli));
   app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget)->check(whole_number(max_generations));
   app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run); the noise model's is seed + 1")->group(budget)->check(whole_number(max_seed));
@@ -260,18 +126,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only the result")->group(run);
 
   try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      if (arg == "--config" && i + 1 < argc) check_config_file(argv[i + 1], {"mean", "std"});
-      if (arg.rfind("--config=", 0) == 0) check_config_file(arg.substr(9), {"mean", "std"});
-      if (!valid_utf8(arg)) {
-        const std::string option = i > 1 && std::string(argv[i - 1]).rfind("--", 0) == 0
-                                       ? "option " + std::string(argv[i - 1])
-                                       : "argument " + std::to_string(i);
-        throw std::invalid_argument(option + ": the value is not UTF-8 text (config.json, which "
-                                    "records it, is UTF-8)");
-      }
-    }
+    xdream_apps::check_arguments(argc, argv, {"mean", "std"});
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
@@ -299,47 +154,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
     return std::nullopt;
   }
 
-  if (preset->count() > 0) {
-    const xdream::GeneticPreset& p = presets().at(c.ga_preset);
-    if (app.get_option("--population")->count() == 0 && c.algorithm == AlgorithmName::ga) {
-      c.population = p.population_size;
-    }
-    if (rate->count() == 0) c.mutation_rate = p.mutation_rate;
-    if (size->count() == 0) c.mutation_size = p.mutation_size;
-    if (selectivity->count() == 0) c.selectivity = p.selectivity;
-    if (heritability->count() == 0) c.heritability = p.heritability;
-    if (conserve->count() == 0) c.n_conserve = p.n_conserve;
-  }
+  xdream_apps::apply_preset(search_options, c);
   if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::nullopt;
-}
-
-namespace {
-template <class T>
-void in_range(const char* option, T value, T lo, T hi, const std::string& note = "") {
-  if (!(value >= lo && value <= hi)) {  // NaN fails too
-    std::ostringstream text, range;
-    text << value;
-    range << "[" << lo << ", " << hi << "]" << note;
-    bad(option, text.str(), range.str());
-  }
-}
-}  // namespace
-
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    const std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 6 ? 2 : (byte >> 4) == 14 ? 3
-                                         : (byte >> 3) == 30       ? 4
-                                                                   : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 2) return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 void check(const EvolveConfig& c) {
@@ -349,7 +166,7 @@ void check(const EvolveConfig& c) {
         {"tap", &c.tap}, {"encode-tap", &c.encode_tap}, {"device", &c.device}}) {
     if (!valid_utf8(*path)) bad(option, "(a path that is not UTF-8)", "text in UTF-8");
   }
-  if (presets().count(c.ga_preset) == 0) bad("ga-preset", c.ga_preset, "a preset's name");
+  xdream_apps::check_search(c);
   in_range<std::int64_t>("code-size", c.code_size, 0, max_code_size, " (0 = the generator's)");
   if (c.tap.empty()) bad("tap", "''", "a tap's name");
   in_range<std::int64_t>("unit", c.unit, 0, std::int64_t{1} << 30);
@@ -359,13 +176,6 @@ void check(const EvolveConfig& c) {
   in_range<std::int64_t>("resize-width", c.resize_width, 0, std::int64_t{1} << 14);
   for (double v : c.mean) in_range("mean", v, -1e6, 1e6);
   for (double v : c.std) in_range("std", v, 1e-6, 1e6);
-  if (c.population != 0) {
-    in_range<std::int64_t>("population", c.population, 2, std::int64_t{1} << 20, " or 0 (default)");
-  }
-  in_range<std::int64_t>("n-conserve", c.n_conserve, 0, std::int64_t{1} << 20);
-  in_range("sigma", c.sigma, 0.0, max_step, " (0 = default)");
-  in_range("radius", c.radius, 0.0, max_radius, " (0 = default)");
-  in_range("learning-rate", c.learning_rate, 0.0, max_step, " (0 = default)");
   in_range<std::uint64_t>("stimuli", c.stimuli, 0, max_stimuli);
   in_range<std::uint64_t>("generations", c.generations, 0, max_generations);
   in_range<std::uint64_t>("seed", c.seed, 0, max_seed, " (the noise model's seed is seed + 1)");
@@ -386,39 +196,7 @@ void check(const EvolveConfig& c) {
 }
 
 EvolveConfig settings_from_json(const nlohmann::json& settings, const std::string& source) {
-  const auto fail = [&](const std::string& what) {
-    throw std::invalid_argument(source + ": " + what);
-  };
-  if (!settings.is_object()) fail("\"settings\" is not an object");
-  // Every key of this version, each of the JSON type its field has: a negative number for an
-  // unsigned setting, a fraction for a whole number or text for a number is refused, never
-  // converted (nlohmann would wrap -1 to 2^64 - 1, or cut 1.5 to 1).
-  const nlohmann::json expected = EvolveConfig{};
-  for (const auto& [key, value] : settings.items()) {
-    if (!expected.contains(key)) fail("unknown setting \"" + key + "\"");
-  }
-  for (const auto& [key, model] : expected.items()) {
-    if (!settings.contains(key)) fail("the setting \"" + key + "\" is missing");
-    const nlohmann::json& value = settings.at(key);
-    const auto kind_ok = [](const nlohmann::json& model, const nlohmann::json& value) {
-      if (model.is_number_unsigned()) return value.is_number_unsigned();
-      if (model.is_number_integer()) return value.is_number_integer();
-      if (model.is_number_float()) return value.is_number();
-      return model.type() == value.type();
-    };
-    bool ok = kind_ok(model, value);
-    if (ok && value.is_array()) {
-      for (const auto& element : value) ok = ok && element.is_number();
-    }
-    if (!ok) fail("the setting \"" + key + "\" = " + value.dump() + " is not a " + model.type_name() +
-                  (model.is_number_unsigned() ? " (a whole number >= 0)" : ""));
-  }
-  EvolveConfig config;
-  try {
-    settings.get_to(config);
-  } catch (const std::exception& e) {
-    fail(e.what());
-  }
+  EvolveConfig config = xdream_apps::strict_from_json<EvolveConfig>(settings, source);
   check(config);
   return config;
 }

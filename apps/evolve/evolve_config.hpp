@@ -2,6 +2,9 @@
 // xdream-evolve's settings: every option of the command line (and of a --config file), recorded
 // in the run's config.json so that --resume continues with exactly the same settings.
 
+#include "cli_support.hpp"
+#include "search.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -13,41 +16,38 @@
 
 namespace xdream_evolve {
 
-enum class AlgorithmName { ga, cmaes, sep_cmaes, cholesky_cmaes, sphere_cma, lm_ma_es, fdgd, nes };
+using xdream_apps::AlgorithmName;
+using xdream_apps::name_of;
+using xdream_apps::SearchSettings;
+
 enum class NoiseModel { none, poisson, multiplicative };
 /// fashion_mnist: the test split is the reference set, the first --brute-force-pool training
 /// images the brute-force pool; fashion_mnist_train: the training split is both (the paper's
 /// definitions); none.
 enum class ReferenceSet { fashion_mnist, fashion_mnist_train, none };
 
-/// The spelling of each value on the command line and in config.json.
-template <class Enum>
-const std::vector<std::pair<std::string, Enum>>& names_of();
-template <>
-const std::vector<std::pair<std::string, AlgorithmName>>& names_of<AlgorithmName>();
-template <>
-const std::vector<std::pair<std::string, NoiseModel>>& names_of<NoiseModel>();
-template <>
-const std::vector<std::pair<std::string, ReferenceSet>>& names_of<ReferenceSet>();
+}  // namespace xdream_evolve
 
-/// The spelling of `value` (e.g. "sep-cmaes").
-template <class Enum>
-std::string name_of(Enum value) {
-  for (const auto& [name, v] : names_of<Enum>()) {
-    if (v == value) return name;
-  }
-  return "?";
-}
+namespace xdream_apps {
+/// The spelling of each value on the command line and in config.json.
+template <>
+const std::vector<std::pair<std::string, xdream_evolve::NoiseModel>>&
+names_of<xdream_evolve::NoiseModel>();
+template <>
+const std::vector<std::pair<std::string, xdream_evolve::ReferenceSet>>&
+names_of<xdream_evolve::ReferenceSet>();
+}  // namespace xdream_apps
+
+namespace xdream_evolve {
 
 // config.json spells the values as the command line does; an unknown spelling is an error.
-void to_json(nlohmann::json& json, AlgorithmName value);
-void from_json(const nlohmann::json& json, AlgorithmName& value);
 void to_json(nlohmann::json& json, NoiseModel value);
 void from_json(const nlohmann::json& json, NoiseModel& value);
 void to_json(nlohmann::json& json, ReferenceSet value);
 void from_json(const nlohmann::json& json, ReferenceSet& value);
 
-struct EvolveConfig {
+/// Every setting; the search's are SearchSettings' (algorithm, GA parameters, step sizes, seed).
+struct EvolveConfig : SearchSettings {
   // models
   std::string generator;   // TorchScript generator file
   std::string network;     // TorchScript network file
@@ -57,21 +57,12 @@ struct EvolveConfig {
   std::int64_t y = -1, x = -1;  // -1: the tap's centre
   std::int64_t resize_height = 0, resize_width = 0;
   std::vector<double> mean, std;
-  // algorithm
-  AlgorithmName algorithm = AlgorithmName::ga;
-  std::int64_t population = 0;  // 0: the algorithm's default
-  std::string ga_preset = "fc6";
-  double mutation_rate = 0.5, mutation_size = 0.5, selectivity = 2.0, heritability = 0.5;
-  std::int64_t n_conserve = 0;
-  double sigma = 0.0;          // CMA family step size; 0: the algorithm's default
-  double radius = 0.0;         // FDGD/NES sampling radius, SphereCMA sphere radius; 0: default
-  double learning_rate = 0.0;  // FDGD/NES/SphereCMA; 0: default
+  // the start of the GA
   std::string init = "random";  // | reference-best | a .npy file of initial codes (N x code_size)
   std::string encode_tap = "fc6";  // the features the generator's encode() inverts
   // budget and randomness
   std::uint64_t stimuli = 10'000;
   std::uint64_t generations = 0;  // > 0: the budget in generations instead of stimuli
-  std::uint64_t seed = 0;
   // noise
   NoiseModel noise = NoiseModel::none;
   double noise_level = 0.0;  // poisson: expected spikes L (default 20); multiplicative: nu (0.2)
@@ -105,8 +96,8 @@ inline constexpr std::int64_t max_code_size = std::int64_t{1} << 24;
 inline constexpr std::uint64_t max_stimuli = 1'000'000'000;
 inline constexpr std::uint64_t max_generations = 100'000'000;
 inline constexpr std::uint64_t max_seed = ~std::uint64_t{0} - 1;  // the noise seed is seed + 1
-inline constexpr double max_step = 1e6;         // --sigma, --learning-rate
-inline constexpr double max_radius = 1e9;       // --radius
+using xdream_apps::max_radius;
+using xdream_apps::max_step;
 inline constexpr double max_noise_level = 1e6;  // Poisson L or multiplicative nu
 
 /// What the command line asked for besides the settings.
@@ -128,12 +119,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 /// run's config.json.
 void check(const EvolveConfig& config);
 
-/// The settings of a run's config.json ("settings"), read strictly: every key, no unknown one,
-/// each of its field's JSON type (no conversion), then check()ed. Throws std::invalid_argument
+/// The settings of a run's config.json ("settings"), read strictly (every key, no unknown one,
+/// each of its field's JSON type, no conversion), then check()ed. Throws std::invalid_argument
 /// beginning with `source`.
 EvolveConfig settings_from_json(const nlohmann::json& settings, const std::string& source);
-
-/// Whether `text` is valid UTF-8 (paths are recorded in config.json, which is UTF-8).
-bool valid_utf8(std::string_view text);
 
 }  // namespace xdream_evolve

@@ -3,7 +3,6 @@
 // leaves a run record (docs/evolve.md). The loop is the library's: Optimizer::run_until with
 // callbacks that write the images, the scores, the checkpoint and the progress.
 
-#include "algorithm_choice.hpp"
 #include "evolve_config.hpp"
 #include "plot.hpp"
 #include "reference.hpp"
@@ -330,7 +329,7 @@ int run_program(int argc, char** argv) {
   std::optional<xdream::Population> initial;
   if (c.init != "random" && c.init != "reference-best") initial = xdream::io::load_npy(c.init);
   xdream::AnyAlgorithm algorithm =
-      make_algorithm(c, generator.code_size(), initial ? &*initial : nullptr);
+      xdream_apps::make_algorithm(c, generator.code_size(), initial ? &*initial : nullptr);
   const auto population = static_cast<std::uint64_t>(algorithm.population_size());
   if (c.generations == 0 && c.stimuli < population) {
     throw std::invalid_argument("option --stimuli = " + std::to_string(c.stimuli) +
@@ -361,7 +360,7 @@ int run_program(int argc, char** argv) {
   }
   if (c.init == "reference-best") {
     initial = reference_best_codes(c, generator, unit, reference, algorithm.population_size());
-    algorithm = make_algorithm(c, generator.code_size(), &*initial);
+    algorithm = xdream_apps::make_algorithm(c, generator.code_size(), &*initial);
   }
   json record{{"settings", c},
               {"program", "xdream-evolve"},
