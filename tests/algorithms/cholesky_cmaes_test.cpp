@@ -2,7 +2,8 @@
 // strategy constants and two generations checked number by number against Wang & Ponce's
 // reference code (transcribed to NumPy, fed the same draws), the factor invariants, the deferred
 // schedule, convergence, and the parameter errors.
-#include "conformance.hpp"
+#include "../support/algorithm_runs.hpp"
+#include "../support/conformance.hpp"
 
 #include <xdream/algorithms/cholesky_cmaes.hpp>
 #include <xdream/objectives/sphere.hpp>
@@ -22,31 +23,8 @@ using xdream::Code;
 using xdream::Index;
 using xdream::Population;
 using xdream::Scores;
-
-// f(x) = -sum_i cond^(i / (n - 1)) (x_i - 1)^2: maximum 0 at the all-ones code.
-struct Ellipsoid {
-  Index n;
-  double condition;
-  Scores evaluate(const Population& x) const {
-    Scores s(x.cols());
-    for (Index k = 0; k < x.cols(); ++k) {
-      double f = 0.0;
-      for (Index i = 0; i < n; ++i) {
-        const double d = static_cast<double>(x(i, k)) - 1.0;
-        f += std::pow(condition, static_cast<double>(i) / static_cast<double>(n - 1)) * d * d;
-      }
-      s[k] = -f;
-    }
-    return s;
-  }
-};
-
-Scores scores(std::initializer_list<double> values) {
-  Scores s(static_cast<Index>(values.size()));
-  Index i = 0;
-  for (double v : values) s[i++] = v;
-  return s;
-}
+using xdream_test::Ellipsoid;
+using xdream_test::scores;
 
 double max_abs_difference(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
   return (a - b).cwiseAbs().maxCoeff();
@@ -67,14 +45,16 @@ TEST_CASE("CholeskyCMAES strategy constants are the reference's for n 2 and lamb
   CHECK(a.weights()[0] == doctest::Approx(0.80416285993272951).epsilon(1e-14));
   CHECK(a.weights()[1] == doctest::Approx(0.19583714006727054).epsilon(1e-14));
   CHECK(a.mu_eff() == doctest::Approx(1.4597898888525862).epsilon(1e-14));
-  // c1 = 2 / (2 + 1.4142136)^2 = 2 / 11.656854 = 0.1715729.
-  CHECK(a.c1() == doctest::Approx(0.1715728752538099).epsilon(1e-14));
-  // cs = sqrt(1.4597899) / (sqrt(1.4597899) + sqrt(2)) = 1.2082177 / 2.6224313 = 0.4607242.
-  CHECK(a.cs() == doctest::Approx(0.46072424858823219).epsilon(1e-14));
-  // cc = 4 / (2 + 4) = 2/3.
-  CHECK(a.cc() == doctest::Approx(2.0 / 3.0).epsilon(1e-14));
-  // damps = 1 + cs + 2 max(0, sqrt(0.4597899 / 3) - 1) = 1 + cs (the max is 0).
-  CHECK(a.damps() == doctest::Approx(1.0 + 0.46072424858823219).epsilon(1e-14));
+  // c_1 = 2 / (2 + 1.4142136)^2 = 2 / 11.656854 = 0.1715729.
+  CHECK(a.c_1() == doctest::Approx(0.1715728752538099).epsilon(1e-14));
+  // c_sigma = sqrt(1.4597899) / (sqrt(1.4597899) + sqrt(2)) = 1.2082177 / 2.6224313 = 0.4607242.
+  CHECK(a.c_sigma() == doctest::Approx(0.46072424858823219).epsilon(1e-14));
+  // c_c = 4 / (2 + 4) = 2/3.
+  CHECK(a.c_c() == doctest::Approx(2.0 / 3.0).epsilon(1e-14));
+  // d_sigma = 1 + c_sigma + 2 max(0, sqrt(0.4597899 / 3) - 1) = 1 + c_sigma (the max is 0).
+  CHECK(a.d_sigma() == doctest::Approx(1.0 + 0.46072424858823219).epsilon(1e-14));
+  // No rank-mu update.
+  CHECK(a.c_mu() == 0.0);
   // E|N(0, I_2)| ~ sqrt(2) (1 - 1/8 + 1/84) = 1.4142136 * 0.8869048 = 1.2542727.
   CHECK(a.chi_n() == doctest::Approx(1.254272742818995).epsilon(1e-14));
   CHECK(a.sigma() == 3.0);
@@ -120,15 +100,16 @@ TEST_CASE("CholeskyCMAES: two generations step by step against the reference cod
   // m = (1, -1) + 0.5 y_w = (0.6581164, -0.8314210).
   CHECK(a.mean()[0] == doctest::Approx(0.65811643778887).epsilon(1e-13));
   CHECK(a.mean()[1] == doctest::Approx(-0.8314209838986999).epsilon(1e-13));
-  // p_s = sqrt(cs (2 - cs) mu_eff) z_w = sqrt(0.4607242 * 1.5392758 * 1.4597899) z_w
+  // p_s = sqrt(c_sigma (2 - c_sigma) mu_eff) z_w = sqrt(0.4607242 * 1.5392758 * 1.4597899) z_w
   //     = 1.0174754 z_w = (-0.6957162, 0.3430500); |p_s| = 0.7756961.
   CHECK(a.state().path_sigma[0] == doctest::Approx(-0.6957162394405119).epsilon(1e-13));
   CHECK(a.state().path_sigma[1] == doctest::Approx(0.3430500091085101).epsilon(1e-13));
-  // p_c = sqrt(cc (2 - cc) mu_eff) y_w = sqrt(2/3 * 4/3 * 1.4597899) y_w = 1.1391185 y_w
+  // p_c = sqrt(c_c (2 - c_c) mu_eff) y_w = sqrt(2/3 * 4/3 * 1.4597899) y_w = 1.1391185 y_w
   //     = (-0.7788918, 0.3840630).
   CHECK(a.state().path_c[0] == doctest::Approx(-0.7788917977097273).epsilon(1e-13));
   CHECK(a.state().path_c[1] == doctest::Approx(0.3840629600851985).epsilon(1e-13));
-  // sigma = 0.5 exp(cs / damps (0.7756961 / 1.2542727 - 1)) = 0.5 exp(0.3154081 * -0.3815571)
+  // sigma = 0.5 exp(c_sigma / d_sigma (0.7756961 / 1.2542727 - 1)) = 0.5 exp(0.3154081 *
+  // -0.3815571)
   //       = 0.5 * 0.8866134 = 0.4433067.
   CHECK(a.sigma() == doctest::Approx(0.4433067201684941).epsilon(1e-13));
   // Update (generation 1 is a multiple of 1): v = A^{-1} p_c = p_c, |v|^2 = 0.7541768;
@@ -169,7 +150,7 @@ TEST_CASE("CholeskyCMAES: two generations step by step against the reference cod
 TEST_CASE(
     "CholeskyCMAES factor invariants: deferred updates and C = A A^T and the inverse factor") {
   // The test keeps its own dense A, updated immediately by the rank-one formula at the update
-  // generations with the path the algorithm reports, and C by C <- (1 - c1) C + c1 p_c p_c^T.
+  // generations with the path the algorithm reports, and C by C <- (1 - c_1) C + c_1 p_c p_c^T.
   // n = 6: the low-rank form holds up to 3 terms, so the run crosses into the dense form.
   const Index n = 6;
   for (const Index interval : {Index{1}, Index{3}}) {
@@ -177,7 +158,7 @@ TEST_CASE(
     CholeskyCMAES a(n,
                     {.population_size = 8, .sigma = 1.0, .update_interval = interval, .seed = 3});
     const Ellipsoid objective{n, 1e3};
-    const double c1 = a.c1(), scale = std::sqrt(1.0 - c1);
+    const double c_1 = a.c_1(), scale = std::sqrt(1.0 - c_1);
     Eigen::MatrixXd immediate = Eigen::MatrixXd::Identity(n, n);
     Eigen::MatrixXd covariance = Eigen::MatrixXd::Identity(n, n);
     bool was_low_rank = false, became_dense = false;
@@ -188,9 +169,9 @@ TEST_CASE(
       if (g % interval == 0) {
         const Eigen::VectorXd v = immediate.inverse() * p;
         const double v2 = v.squaredNorm();
-        const double s = std::sqrt(1.0 + c1 / (1.0 - c1) * v2);
+        const double s = std::sqrt(1.0 + c_1 / (1.0 - c_1) * v2);
         immediate = scale * immediate + scale * (s - 1.0) / v2 * p * v.transpose();
-        covariance = (1.0 - c1) * covariance + c1 * p * p.transpose();
+        covariance = (1.0 - c_1) * covariance + c_1 * p * p.transpose();
       } else {
         CHECK(max_abs_difference(a.factor(), before) == 0.0);  // deferred: A untouched
       }
@@ -228,74 +209,42 @@ TEST_CASE("CholeskyCMAES samples are m + sigma A z and the low-rank form stays l
 TEST_CASE("CholeskyCMAES: results do not depend on the thread count") {
   CholeskyCMAES one(40, {.population_size = 19, .update_interval = 2, .seed = 4, .threads = 1});
   CholeskyCMAES three(40, {.population_size = 19, .update_interval = 2, .seed = 4, .threads = 3});
-  const xdream::Sphere sphere(40);
-  for (int g = 0; g < 30; ++g) {
-    REQUIRE(one.ask() == three.ask());
-    one.tell(sphere.evaluate(one.ask()));
-    three.tell(sphere.evaluate(three.ask()));
-  }
+  xdream_test::run_side_by_side(one, three, xdream::Sphere(40), 30);
   CHECK(one.recommendation() == three.recommendation());
 }
 
 TEST_CASE("CholeskyCMAES: NaN ranks below every valid score; all-NaN changes nothing") {
-  CholeskyCMAES with_nan(4, {.population_size = 6, .seed = 2});
-  CholeskyCMAES with_low(4, {.population_size = 6, .seed = 2});
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  // NaN in slots 1 and 4 acts as the lowest scores (same order among them: sample order).
-  with_nan.tell(scores({5, nan, 3, 1, nan, 4}));
-  with_low.tell(scores({5, -100, 3, 1, -99, 4}));
-  CHECK(with_nan.mean() == with_low.mean());
-  CHECK(with_nan.sigma() == with_low.sigma());
-
-  const Population shown = with_nan.ask();
-  const auto state = with_nan.state();
-  with_nan.tell(Scores::Constant(6, nan));
-  CHECK(with_nan.ask() == shown);
-  CHECK(with_nan.generation() == state.generation);
-  CHECK(with_nan.mean() == state.mean);
+  xdream_test::check_mean_search_nan_rule(
+      [] { return CholeskyCMAES(4, {.population_size = 6, .seed = 2}); });
 }
 
 TEST_CASE("CholeskyCMAES converges on the sphere and on ellipsoids") {
   // Budgets: about 1.5x the generations the first seeds took (sphere n = 10: 84-98; sphere
   // n = 20: 141-148; ellipsoid n = 20, condition 1e2, interval 10: 372-450; ellipsoid n = 10,
   // condition 1e6, lambda 10, interval 1: 688-733).
-  const auto generations_to = [](auto& algorithm, const auto& objective, int budget) {
-    for (int g = 1; g <= budget; ++g) {
-      algorithm.tell(objective.evaluate(algorithm.ask()));
-      const Population mean = algorithm.recommendation();
-      if (objective.evaluate(mean)[0] > -1e-8) return g;
-    }
-    return budget + 1;
-  };
+  using xdream_test::generations_to_optimum;
   {
     CholeskyCMAES a(10, {.seed = 1});  // Wang & Ponce's settings: lambda 40, sigma 3, interval 10
-    CHECK(generations_to(a, xdream::Sphere(10), 150) <= 150);
+    CHECK(generations_to_optimum(a, xdream::Sphere(10), 150) <= 150);
   }
   {
     CholeskyCMAES a(20, {.seed = 1});
-    CHECK(generations_to(a, xdream::Sphere(20), 220) <= 220);
+    CHECK(generations_to_optimum(a, xdream::Sphere(20), 220) <= 220);
   }
   {
     CholeskyCMAES a(20, {.seed = 1});
-    CHECK(generations_to(a, Ellipsoid{20, 1e2}, 680) <= 680);
+    CHECK(generations_to_optimum(a, Ellipsoid{20, 1e2}, 680) <= 680);
   }
   {
     CholeskyCMAES a(10, {.population_size = 10, .sigma = 1.0, .update_interval = 1, .seed = 1});
-    CHECK(generations_to(a, Ellipsoid{10, 1e6}, 1100) <= 1100);
+    CHECK(generations_to_optimum(a, Ellipsoid{10, 1e6}, 1100) <= 1100);
   }
 }
 
 TEST_CASE("CholeskyCMAES rejects bad parameters at construction") {
   using xdream::CholeskyCMAESOptions;
   const auto rejects = [](Index n, CholeskyCMAESOptions o, const char* parameter) {
-    CAPTURE(parameter);
-    try {
-      CholeskyCMAES a(n, o);
-      FAIL("no exception");
-    } catch (const std::invalid_argument& e) {
-      CHECK(std::string(e.what()).find(parameter) != std::string::npos);
-      CHECK(std::string(e.what()).find("allowed") != std::string::npos);
-    }
+    xdream_test::check_rejects<CholeskyCMAES>(n, o, parameter);
   };
   rejects(1, {}, "code_size");
   rejects(4, {.population_size = 1}, "population_size");
@@ -304,12 +253,12 @@ TEST_CASE("CholeskyCMAES rejects bad parameters at construction") {
   rejects(4, {.sigma = 0.0}, "sigma");
   rejects(4, {.sigma = std::numeric_limits<double>::infinity()}, "sigma");
   rejects(4, {.update_interval = 0}, "update_interval");
-  rejects(4, {.c1 = 1.0}, "c1");
-  rejects(4, {.c1 = -0.1}, "c1");
-  rejects(4, {.cs = 0.0}, "cs");
-  rejects(4, {.cs = 1.5}, "cs");
-  rejects(4, {.cc = 0.0}, "cc");
-  rejects(4, {.damps = 0.0}, "damps");
+  rejects(4, {.c_1 = 1.0}, "c_1");
+  rejects(4, {.c_1 = -0.1}, "c_1");
+  rejects(4, {.c_sigma = 0.0}, "c_sigma");
+  rejects(4, {.c_sigma = 1.5}, "c_sigma");
+  rejects(4, {.c_c = 0.0}, "c_c");
+  rejects(4, {.d_sigma = 0.0}, "d_sigma");
   rejects(4, {.threads = 0}, "threads");
   Code bad = Code::Zero(4);
   bad[2] = std::numeric_limits<float>::quiet_NaN();

@@ -3,11 +3,7 @@
 
 Usage: python3 cmaes_oracle.py INPUT
 
-INPUT (whitespace-separated numbers, written by the C++ test):
-    n lambda sigma0 generations
-    mean0[0] ... mean0[n-1]
-    then per generation, lambda rows: x[0] ... x[n-1] score
-Scores are maximized by xdream; cmaes minimizes, so it is told -score.
+INPUT: as cmaes_replay.py reads it (written by tests/support/python_oracle.hpp).
 
 Output, per generation g = 1 ... generations, one line each, numbers as repr (round-trip exact):
     mean m[0] ... m[n-1]
@@ -22,7 +18,7 @@ Exit status 3 with a message on stderr when numpy or cmaes cannot be imported.
 import sys
 
 try:
-    import numpy as np
+    import numpy  # noqa: F401 (only checked here: cmaes_replay uses it)
     from cmaes import CMA
 except ImportError as error:
     sys.stderr.write(
@@ -31,39 +27,21 @@ except ImportError as error:
     )
     sys.exit(3)
 
+from cmaes_replay import line, replay  # noqa: E402 (after the check that numpy and cmaes exist)
+
+
+def report(optimizer) -> None:
+    # tell() decomposes C itself when ask() has not.
+    line("mean", optimizer._mean)
+    line("sigma", [optimizer._sigma])
+    line("path_sigma", optimizer._p_sigma)
+    line("path_c", optimizer._pc)
+    line("covariance", optimizer._C)
+
 
 def main() -> None:
-    with open(sys.argv[1]) as f:
-        tokens = f.read().split()
-    pos = 0
-
-    def take(count: int) -> list[float]:
-        nonlocal pos
-        values = [float(t) for t in tokens[pos : pos + count]]
-        pos += count
-        return values
-
-    n, lam, sigma0, generations = take(4)
-    n, lam, generations = int(n), int(lam), int(generations)
-    mean0 = np.array(take(n))
-    optimizer = CMA(mean=mean0, sigma=sigma0, population_size=lam)
-
-    def line(name: str, values) -> None:
-        print(name, " ".join(repr(float(v)) for v in np.ravel(values)))
-
-    for _ in range(generations):
-        solutions = []
-        for _ in range(lam):
-            row = take(n + 1)
-            solutions.append((np.array(row[:n]), -row[n]))
-        # tell() decomposes C itself when ask() has not; ask() is not called, so the oracle's own
-        # random draws never enter.
-        optimizer.tell(solutions)
-        line("mean", optimizer._mean)
-        line("sigma", [optimizer._sigma])
-        line("path_sigma", optimizer._p_sigma)
-        line("path_c", optimizer._pc)
-        line("covariance", optimizer._C)
+    replay(sys.argv[1], lambda mean, sigma, lam: CMA(mean=mean, sigma=sigma, population_size=lam),
+           report)
 
 
 if __name__ == "__main__":

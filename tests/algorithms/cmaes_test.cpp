@@ -2,26 +2,22 @@
 // eigendecompositions), agreement with the `cmaes` Python package's CMA replaying our samples, one
 // step at n = 2 computed by hand, the lazy decomposition schedule, the NaN rule, convergence on
 // sphere, ellipsoid and Rosenbrock, and parameter errors.
-#include "conformance.hpp"
+#include "../support/algorithm_runs.hpp"
+#include "../support/conformance.hpp"
+#include "../support/python_oracle.hpp"
 
 #include <xdream/algorithms/cmaes.hpp>
 #include <xdream/objectives/sphere.hpp>
 
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -53,12 +49,13 @@ Scores tilted_ellipsoid_scores(const Population& x) {
   return s;
 }
 
+struct TiltedEllipsoid {
+  Scores evaluate(const Population& x) const { return tilted_ellipsoid_scores(x); }
+};
+
 double max_abs(const Eigen::MatrixXd& m) { return m.cwiseAbs().maxCoeff(); }
 
-// --- the Python oracle
-// ----------------------------------------------------------------------------
-
-const char* const python = "/usr/bin/python3";
+// --- the Python oracle ---------------------------------------------------------------------------
 
 std::filesystem::path oracle_script() {
   // __FILE__ is absolute in CMake builds and relative to the repository root in a build by hand
@@ -77,73 +74,27 @@ struct OracleGeneration {
 // [mean, sigma, path_sigma, path_c, covariance].
 std::vector<double> compare_with_oracle(CMAES a, int generations) {
   const Index n = a.code_size(), lambda = a.population_size();
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path();
-  const std::string stem = "xdream_cmaes_oracle_" + std::to_string(::getpid()) + "_" +
-                           std::to_string(n) + "_" + std::to_string(lambda);
-  const fs::path input = dir / (stem + ".in"), output = dir / (stem + ".out"),
-                 errors = dir / (stem + ".err");
-
+  xdream_test::OracleReplay oracle(
+      oracle_script(), "xdream_cmaes_oracle_" + std::to_string(n) + "_" + std::to_string(lambda),
+      lambda, a.sigma(), generations, a.mean());
   std::vector<OracleGeneration> ours;
-  {
-    std::FILE* f = std::fopen(input.c_str(), "w");
-    REQUIRE(f != nullptr);
-    std::fprintf(f, "%ld %ld %.17g %d\n", static_cast<long>(n), static_cast<long>(lambda),
-                 a.sigma(), generations);
-    for (Index i = 0; i < n; ++i) std::fprintf(f, "%.17g ", a.mean()[i]);
-    std::fprintf(f, "\n");
-    for (int g = 0; g < generations; ++g) {
-      const Population x = a.ask();
-      const Scores s = tilted_ellipsoid_scores(x);
-      for (Index k = 0; k < lambda; ++k) {
-        // float -> double is exact and %.17g round-trips a double.
-        for (Index i = 0; i < n; ++i) std::fprintf(f, "%.17g ", static_cast<double>(x(i, k)));
-        std::fprintf(f, "%.17g\n", s[k]);
-      }
-      a.tell(s);
-      ours.push_back({a.mean(), a.state().path_sigma, a.state().path_c, a.sigma(), a.covariance()});
-    }
-    std::fclose(f);
+  for (int g = 0; g < generations; ++g) {
+    const Population x = a.ask();
+    const Scores s = tilted_ellipsoid_scores(x);
+    oracle.add_generation(x, s);
+    a.tell(s);
+    ours.push_back({a.mean(), a.state().path_sigma, a.state().path_c, a.sigma(), a.covariance()});
   }
+  oracle.run();
 
-  const std::string command = std::string(python) + " '" + oracle_script().string() + "' '" +
-                              input.string() + "' > '" + output.string() + "' 2> '" +
-                              errors.string() + "'";
-  const int status = std::system(command.c_str());
-  std::ifstream error_stream(errors);
-  const std::string error_text((std::istreambuf_iterator<char>(error_stream)),
-                               std::istreambuf_iterator<char>());
-  INFO("oracle command: ", command);
-  INFO("oracle stderr: ", error_text);
-  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-    fs::remove(input);
-    fs::remove(errors);
-    FAIL("the Python oracle failed (exit status ", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-         "); it needs /usr/bin/python3 with numpy and cmaes 0.9.1 (Debian: python3-numpy, "
-         "python3-cmaes, installed by scripts/setup)");
-  }
-
-  std::ifstream in(output);
   std::vector<double> worst(5, 0.0);
   for (int g = 0; g < generations; ++g) {
     OracleGeneration theirs;
-    auto read = [&](const char* name, Index count) {
-      std::string label;
-      in >> label;
-      REQUIRE(label == name);
-      Eigen::VectorXd v(count);
-      for (Index i = 0; i < count; ++i) {
-        std::string token;
-        in >> token;
-        v[i] = std::strtod(token.c_str(), nullptr);
-      }
-      return v;
-    };
-    theirs.mean = read("mean", n);
-    theirs.sigma = read("sigma", 1)[0];
-    theirs.path_sigma = read("path_sigma", n);
-    theirs.path_c = read("path_c", n);
-    const Eigen::VectorXd c = read("covariance", n * n);
+    theirs.mean = oracle.read("mean", n);
+    theirs.sigma = oracle.read("sigma", 1)[0];
+    theirs.path_sigma = oracle.read("path_sigma", n);
+    theirs.path_c = oracle.read("path_c", n);
+    const Eigen::VectorXd c = oracle.read("covariance", n * n);
     theirs.covariance = Eigen::Map<const Eigen::MatrixXd>(c.data(), n, n).transpose();
 
     const OracleGeneration& mine = ours[static_cast<std::size_t>(g)];
@@ -157,9 +108,6 @@ std::vector<double> compare_with_oracle(CMAES a, int generations) {
     worst[4] = std::max(worst[4],
                         max_abs(mine.covariance - theirs.covariance) / max_abs(theirs.covariance));
   }
-  fs::remove(input);
-  fs::remove(output);
-  fs::remove(errors);
   return worst;
 }
 
@@ -278,7 +226,7 @@ TEST_CASE("CMAES: one generation at n = 2 computed by hand") {
   //   chi_2 = sqrt(2) (1 - 1/8 + 1/84) = 1.254273
   CMAES a(2, {.population_size = 4, .sigma = 1.0, .seed = 1});
   CHECK(a.mu_eff() == doctest::Approx(1.459790).epsilon(1e-6));
-  CHECK(a.c1() == doctest::Approx(0.161946).epsilon(1e-5));
+  CHECK(a.c_1() == doctest::Approx(0.161946).epsilon(1e-5));
   CHECK(a.c_mu() == doctest::Approx(0.016589).epsilon(1e-4));
   CHECK(a.weights()[0] == doctest::Approx(0.804163).epsilon(1e-6));
   CHECK(a.weights()[1] == doctest::Approx(0.195837).epsilon(1e-5));
@@ -380,11 +328,8 @@ TEST_CASE("CMAES NaN rule") {
   SUBCASE("an all-NaN generation changes nothing and shows the same samples") {
     CMAES a(4, {.seed = 2});
     a.tell(tilted_ellipsoid_scores(a.ask()));
-    const Population before = a.ask();
-    const xdream::CMAESState state = a.state();
-    a.tell(Scores::Constant(a.population_size(), not_a_number));
-    CHECK(a.ask() == before);
-    CHECK(a.generation() == state.generation);
+    const xdream::CMAESState state =
+        xdream_test::check_nothing_learned(a, Scores::Constant(a.population_size(), not_a_number));
     CHECK(a.mean() == state.mean);
     CHECK(a.covariance() == state.covariance);
     CHECK(a.sigma() == state.sigma);
@@ -406,11 +351,7 @@ TEST_CASE("CMAES NaN rule") {
 
 TEST_CASE("CMAES samples do not depend on the thread count") {
   CMAES a(12, {.seed = 5, .threads = 1}), b(12, {.seed = 5, .threads = 3});
-  for (int g = 0; g < 4; ++g) {
-    REQUIRE(a.ask() == b.ask());
-    a.tell(tilted_ellipsoid_scores(a.ask()));
-    b.tell(tilted_ellipsoid_scores(b.ask()));
-  }
+  xdream_test::run_side_by_side(a, b, TiltedEllipsoid{}, 4);
   CHECK(a.ask() == b.ask());
 }
 

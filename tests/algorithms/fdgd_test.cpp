@@ -1,8 +1,9 @@
 // FDGD (include/xdream/algorithms/fdgd.hpp): the Algorithm battery, one step against the paper's
 // formula recomputed here from the samples ask() returned, the NaN rule, sampling, convergence
 // and parameter errors.
+#include "../support/algorithm_runs.hpp"
+#include "../support/conformance.hpp"
 #include "../support/statistics.hpp"
-#include "conformance.hpp"
 
 #include <xdream/algorithms/fdgd.hpp>
 #include <xdream/objectives/sphere.hpp>
@@ -140,12 +141,7 @@ TEST_CASE("FDGD: a pair with a NaN score contributes nothing; all NaN changes no
 
 TEST_CASE("FDGD: results do not depend on the thread count") {
   FDGD one(64, {.seed = 9, .threads = 1}), three(64, {.seed = 9, .threads = 3});
-  const xdream::Sphere sphere(64);
-  for (int g = 0; g < 4; ++g) {
-    REQUIRE(one.ask() == three.ask());
-    one.tell(sphere.evaluate(one.ask()));
-    three.tell(sphere.evaluate(three.ask()));
-  }
+  xdream_test::run_side_by_side(one, three, xdream::Sphere(64), 4);
   CHECK(one.centre() == three.centre());
 }
 
@@ -154,19 +150,14 @@ TEST_CASE("FDGD climbs a unit-like objective with the paper's settings and a sph
     // Seen: 0.78-0.79 of the optimum for seeds 0-2; the test asks for 0.6.
     const xdream::UnitLike unit(64, 3);
     for (std::uint64_t seed : {0u, 1u, 2u}) {
-      FDGD fdgd(64, {.seed = seed});
-      for (int g = 0; g < 100; ++g) fdgd.tell(unit.evaluate(fdgd.ask()));
-      const Population best = fdgd.recommendation();
-      CHECK(unit.evaluate(best)[0] > 0.6 * unit.optimum_value());
+      CHECK(xdream_test::score_after(FDGD(64, {.seed = seed}), unit, 100) >
+            0.6 * unit.optimum_value());
     }
   }
   SUBCASE("Sphere(32), r 0.1, lr 0.05, 100 generations: from -32 to above -0.01") {
     // lr 1.25 would overshoot: g estimates (pi/2) grad f = -pi (c - 1) on the sphere.
-    const xdream::Sphere sphere(32);
-    FDGD fdgd(32, {.radius = 0.1, .learning_rate = 0.05, .seed = 5});
-    for (int g = 0; g < 100; ++g) fdgd.tell(sphere.evaluate(fdgd.ask()));
-    const Population best = fdgd.recommendation();
-    CHECK(sphere.evaluate(best)[0] > -0.01);
+    const FDGD fdgd(32, {.radius = 0.1, .learning_rate = 0.05, .seed = 5});
+    CHECK(xdream_test::score_after(fdgd, xdream::Sphere(32), 100) > -0.01);
   }
 }
 

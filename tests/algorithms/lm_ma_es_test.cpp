@@ -1,7 +1,8 @@
 // LMMAES (include/xdream/algorithms/lm_ma_es.hpp): the conformance battery, the reference
 // constants, three generations checked against PyPop7's LMMAES (transcribed to NumPy, fed the same
 // draws), the sampling transform, convergence, the NaN rule and the parameter errors.
-#include "conformance.hpp"
+#include "../support/algorithm_runs.hpp"
+#include "../support/conformance.hpp"
 
 #include <xdream/algorithms/lm_ma_es.hpp>
 #include <xdream/objectives/sphere.hpp>
@@ -20,31 +21,8 @@ using xdream::Index;
 using xdream::LMMAES;
 using xdream::Population;
 using xdream::Scores;
-
-// f(x) = -sum_i cond^(i / (n - 1)) (x_i - 1)^2: maximum 0 at the all-ones code.
-struct Ellipsoid {
-  Index n;
-  double condition;
-  Scores evaluate(const Population& x) const {
-    Scores s(x.cols());
-    for (Index k = 0; k < x.cols(); ++k) {
-      double f = 0.0;
-      for (Index i = 0; i < n; ++i) {
-        const double d = static_cast<double>(x(i, k)) - 1.0;
-        f += std::pow(condition, static_cast<double>(i) / static_cast<double>(n - 1)) * d * d;
-      }
-      s[k] = -f;
-    }
-    return s;
-  }
-};
-
-Scores scores(std::initializer_list<double> values) {
-  Scores s(static_cast<Index>(values.size()));
-  Index i = 0;
-  for (double v : values) s[i++] = v;
-  return s;
-}
+using xdream_test::Ellipsoid;
+using xdream_test::scores;
 }  // namespace
 
 TEST_CASE("LMMAES conforms to the Algorithm battery") {
@@ -131,58 +109,28 @@ TEST_CASE("LMMAES samples are y + sigma (product of the direction transforms) z"
 TEST_CASE("LMMAES converges on the sphere and an ellipsoid") {
   // Budgets: about 1.4x the generations seeds 1-3 took (sphere n = 100: 527-551; ellipsoid
   // n = 50, condition 1e2: 864-974).
-  const auto generations_to = [](auto& algorithm, const auto& objective, int budget) {
-    for (int g = 1; g <= budget; ++g) {
-      algorithm.tell(objective.evaluate(algorithm.ask()));
-      if (objective.evaluate(Population(algorithm.recommendation()))[0] > -1e-8) return g;
-    }
-    return budget + 1;
-  };
   LMMAES sphere(100, {.seed = 1});
-  CHECK(generations_to(sphere, xdream::Sphere(100), 780) <= 780);
+  CHECK(xdream_test::generations_to_optimum(sphere, xdream::Sphere(100), 780) <= 780);
   LMMAES ellipsoid(50, {.seed = 1});
-  CHECK(generations_to(ellipsoid, Ellipsoid{50, 1e2}, 1360) <= 1360);
+  CHECK(xdream_test::generations_to_optimum(ellipsoid, Ellipsoid{50, 1e2}, 1360) <= 1360);
 }
 
 TEST_CASE("LMMAES: results do not depend on the thread count") {
   LMMAES one(40, {.population_size = 9, .seed = 4, .threads = 1});
   LMMAES three(40, {.population_size = 9, .seed = 4, .threads = 3});
-  const xdream::Sphere sphere(40);
-  for (int g = 0; g < 20; ++g) {
-    REQUIRE(one.ask() == three.ask());
-    one.tell(sphere.evaluate(one.ask()));
-    three.tell(sphere.evaluate(three.ask()));
-  }
+  xdream_test::run_side_by_side(one, three, xdream::Sphere(40), 20);
   CHECK(one.recommendation() == three.recommendation());
 }
 
 TEST_CASE("LMMAES: NaN ranks below every valid score; all-NaN changes nothing") {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  LMMAES with_nan(20, {.population_size = 6, .seed = 2});
-  LMMAES with_low(20, {.population_size = 6, .seed = 2});
-  with_nan.tell(scores({5, nan, 3, 1, nan, 4}));
-  with_low.tell(scores({5, -100, 3, 1, -99, 4}));
-  CHECK(with_nan.mean() == with_low.mean());
-  CHECK(with_nan.sigma() == with_low.sigma());
-  const Population shown = with_nan.ask();
-  const auto state = with_nan.state();
-  with_nan.tell(Scores::Constant(6, nan));
-  CHECK(with_nan.ask() == shown);
-  CHECK(with_nan.generation() == state.generation);
-  CHECK(with_nan.mean() == state.mean);
+  xdream_test::check_mean_search_nan_rule(
+      [] { return LMMAES(20, {.population_size = 6, .seed = 2}); });
 }
 
 TEST_CASE("LMMAES rejects bad parameters at construction") {
   using xdream::LMMAESOptions;
   const auto rejects = [](Index n, LMMAESOptions o, const char* parameter) {
-    CAPTURE(parameter);
-    try {
-      LMMAES a(n, o);
-      FAIL("no exception");
-    } catch (const std::invalid_argument& e) {
-      CHECK(std::string(e.what()).find(parameter) != std::string::npos);
-      CHECK(std::string(e.what()).find("allowed") != std::string::npos);
-    }
+    xdream_test::check_rejects<LMMAES>(n, o, parameter);
   };
   rejects(1, {}, "code_size");
   rejects(40, {.population_size = 1}, "population_size");

@@ -1,7 +1,8 @@
 // NES (include/xdream/algorithms/nes.hpp): the Algorithm battery, one step (centre and radius)
 // against the rule recomputed here from the samples ask() returned, the r_min floor, the NaN
 // rule, convergence and parameter errors.
-#include "conformance.hpp"
+#include "../support/algorithm_runs.hpp"
+#include "../support/conformance.hpp"
 
 #include <xdream/algorithms/nes.hpp>
 #include <xdream/objectives/sphere.hpp>
@@ -190,12 +191,7 @@ TEST_CASE("NES: a pair with a NaN score contributes nothing; all NaN changes not
 
 TEST_CASE("NES: results do not depend on the thread count") {
   NES one(64, {.seed = 9, .threads = 1}), three(64, {.seed = 9, .threads = 3});
-  const xdream::UnitLike unit(64, 1);
-  for (int g = 0; g < 4; ++g) {
-    REQUIRE(one.ask() == three.ask());
-    one.tell(unit.evaluate(one.ask()));
-    three.tell(unit.evaluate(three.ask()));
-  }
+  xdream_test::run_side_by_side(one, three, xdream::UnitLike(64, 1), 4);
   CHECK(one.centre() == three.centre());
   CHECK(one.radius() == three.radius());
 }
@@ -205,19 +201,14 @@ TEST_CASE("NES climbs a unit-like objective with the paper's settings and a sphe
     // Seen: 0.88-0.91 of the optimum for seeds 0-2; the test asks for 0.75.
     const xdream::UnitLike unit(64, 3);
     for (std::uint64_t seed : {0u, 1u, 2u}) {
-      NES nes(64, {.seed = seed});
-      for (int g = 0; g < 100; ++g) nes.tell(unit.evaluate(nes.ask()));
-      const Population best = nes.recommendation();
-      CHECK(unit.evaluate(best)[0] > 0.75 * unit.optimum_value());
+      CHECK(xdream_test::score_after(NES(64, {.seed = seed}), unit, 100) >
+            0.75 * unit.optimum_value());
     }
   }
   SUBCASE("Sphere(32), r 0.1, lr 0.1, 100 generations: from -32 to above -0.01") {
     // lr 1.75 would overshoot: g estimates grad f = -2 (c - 1) on the sphere.
-    const xdream::Sphere sphere(32);
-    NES nes(32, {.radius = 0.1, .learning_rate = 0.1, .seed = 5});
-    for (int g = 0; g < 100; ++g) nes.tell(sphere.evaluate(nes.ask()));
-    const Population best = nes.recommendation();
-    CHECK(sphere.evaluate(best)[0] > -0.01);
+    const NES nes(32, {.radius = 0.1, .learning_rate = 0.1, .seed = 5});
+    CHECK(xdream_test::score_after(nes, xdream::Sphere(32), 100) > -0.01);
   }
 }
 

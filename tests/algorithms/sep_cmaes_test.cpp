@@ -1,32 +1,27 @@
-#include "conformance.hpp"
+// SepCMAES (include/xdream/algorithms/sep_cmaes.hpp): the conformance battery, agreement with the
+// `cmaes` Python package's SepCMA replaying our samples, convergence on separable ellipsoids, and
+// parameter errors.
+#include "../support/algorithm_runs.hpp"
+#include "../support/conformance.hpp"
+#include "../support/python_oracle.hpp"
 
 #include <xdream/algorithms/sep_cmaes.hpp>
 
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
-// Separable ellipsoid, maximized: -sum 10^(6 i / (n - 1)) (x_i - 1)^2 (condition 1e6).
+// Separable ellipsoid, maximized: -sum cond^(i / (n - 1)) (x_i - 1)^2 (condition 1e6 unless
+// given).
 xdream::Scores ellipsoid(const xdream::Population& x, double condition = 1e6) {
-  const xdream::Index n = x.rows();
-  xdream::Scores s(x.cols());
-  for (xdream::Index k = 0; k < x.cols(); ++k) {
-    double f = 0;
-    for (xdream::Index i = 0; i < n; ++i) {
-      const double w = std::pow(condition, n > 1 ? static_cast<double>(i) / (n - 1) : 0.0);
-      f += w * (x(i, k) - 1.0) * (x(i, k) - 1.0);
-    }
-    s[k] = -f;
-  }
-  return s;
+  return xdream_test::Ellipsoid{x.rows(), condition}.evaluate(x);
 }
 }  // namespace
 
@@ -42,69 +37,32 @@ TEST_CASE("SepCMAES replays exactly through the python cmaes SepCMA oracle") {
     CAPTURE(n);
     xdream::SepCMAES es(xdream::Code::Constant(n, 0.3f),
                         {.population_size = lambda, .sigma = 0.7, .seed = 4});
-    namespace fs = std::filesystem;
-    const std::string stem =
-        "xdream_sep_oracle_" + std::to_string(::getpid()) + "_" + std::to_string(n);
-    const fs::path input = fs::temp_directory_path() / (stem + ".in");
-    const fs::path output = fs::temp_directory_path() / (stem + ".out");
     const int generations = 12;
+    xdream_test::OracleReplay oracle(
+        std::filesystem::path(__FILE__).parent_path() / "sep_cmaes_oracle.py",
+        "xdream_sep_oracle_" + std::to_string(n), lambda, es.sigma(), generations, es.mean());
     std::vector<Eigen::VectorXd> means, variances;
     std::vector<double> sigmas;
-    {
-      std::FILE* f = std::fopen(input.c_str(), "w");
-      REQUIRE(f != nullptr);
-      std::fprintf(f, "%d %d %.17g %d\n", n, lambda, es.sigma(), generations);
-      for (int i = 0; i < n; ++i) std::fprintf(f, "%.17g ", es.mean()[i]);
-      std::fprintf(f, "\n");
-      for (int g = 0; g < generations; ++g) {
-        const xdream::Population x = es.ask();
-        const xdream::Scores s = ellipsoid(x, 1e2);
-        for (int k = 0; k < lambda; ++k) {
-          for (int i = 0; i < n; ++i) std::fprintf(f, "%.17g ", static_cast<double>(x(i, k)));
-          std::fprintf(f, "%.17g\n", s[k]);
-        }
-        es.tell(s);
-        means.push_back(es.mean());
-        sigmas.push_back(es.sigma());
-        variances.push_back(es.variances());
-      }
-      std::fclose(f);
-    }
-    const fs::path script = fs::path(__FILE__).parent_path() / "sep_cmaes_oracle.py";
-    const std::string command = "/usr/bin/python3 '" + script.string() + "' '" + input.string() +
-                                "' > '" + output.string() + "'";
-    const int status = std::system(command.c_str());
-    fs::remove(input);
-    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-      FAIL(
-          "the Python oracle failed: it needs /usr/bin/python3 with numpy and cmaes 0.9.1 "
-          "(Debian: python3-numpy, python3-cmaes, installed by scripts/setup); command: ",
-          command);
-    }
-    std::ifstream in(output);
-    auto read = [&](const char* name, int count) {
-      std::string label;
-      in >> label;
-      REQUIRE(label == name);
-      Eigen::VectorXd v(count);
-      for (int i = 0; i < count; ++i) {
-        std::string token;
-        in >> token;
-        v[i] = std::strtod(token.c_str(), nullptr);
-      }
-      return v;
-    };
     for (int g = 0; g < generations; ++g) {
-      const Eigen::VectorXd mean = read("mean", n);
-      const double sigma = read("sigma", 1)[0];
-      const Eigen::VectorXd c = read("variances", n);
+      const xdream::Population x = es.ask();
+      const xdream::Scores s = ellipsoid(x, 1e2);
+      oracle.add_generation(x, s);
+      es.tell(s);
+      means.push_back(es.mean());
+      sigmas.push_back(es.sigma());
+      variances.push_back(es.variances());
+    }
+    oracle.run();
+    for (int g = 0; g < generations; ++g) {
+      const Eigen::VectorXd mean = oracle.read("mean", n);
+      const double sigma = oracle.read("sigma", 1)[0];
+      const Eigen::VectorXd c = oracle.read("variances", n);
       const auto gi = static_cast<std::size_t>(g);
       CHECK((means[gi] - mean).cwiseAbs().maxCoeff() <=
             1e-9 * std::max(mean.cwiseAbs().maxCoeff(), sigma));
       CHECK(std::abs(sigmas[gi] - sigma) <= 1e-9 * sigma);
       CHECK((variances[gi] - c).cwiseAbs().maxCoeff() <= 1e-9 * c.cwiseAbs().maxCoeff());
     }
-    fs::remove(output);
   }
 }
 

@@ -2,7 +2,8 @@
 // checked number by number against Wang & Ponce's reference code (transcribed to NumPy, fed the
 // same draws), the sphere and schedule invariants, convergence on a cosine objective, the NaN
 // rule and the parameter errors.
-#include "conformance.hpp"
+#include "../support/algorithm_runs.hpp"
+#include "../support/conformance.hpp"
 
 #include <xdream/algorithms/sphere_cma.hpp>
 #include <xdream/random.hpp>
@@ -46,12 +47,7 @@ double degrees_between(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
   return std::acos(c) * 180.0 / std::numbers::pi;
 }
 
-Scores scores(std::initializer_list<double> values) {
-  Scores s(static_cast<Index>(values.size()));
-  Index i = 0;
-  for (double v : values) s[i++] = v;
-  return s;
-}
+using xdream_test::scores;
 }  // namespace
 
 TEST_CASE("SphereCMA conforms to the Algorithm battery") {
@@ -201,12 +197,7 @@ TEST_CASE("SphereCMA passes 0.99 on a 4096-d cosine (slow: run with --no-skip)" 
 TEST_CASE("SphereCMA: results do not depend on the thread count") {
   SphereCMA one(64, {.population_size = 9, .seed = 4, .threads = 1});
   SphereCMA three(64, {.population_size = 9, .seed = 4, .threads = 3});
-  const Cosine f(64, 2);
-  for (int g = 0; g < 10; ++g) {
-    REQUIRE(one.ask() == three.ask());
-    one.tell(f.evaluate(one.ask()));
-    three.tell(f.evaluate(three.ask()));
-  }
+  xdream_test::run_side_by_side(one, three, Cosine(64, 2), 10);
   CHECK(one.recommendation() == three.recommendation());
 }
 
@@ -218,11 +209,9 @@ TEST_CASE("SphereCMA: NaN ranks below every valid score; the centre's score is i
   with_low.tell(scores({7, 5, -100, 3, 1, -99, 4}));
   CHECK(with_nan.centre() == with_low.centre());
 
-  const Population shown = with_nan.ask();
-  const auto state = with_nan.state();
-  with_nan.tell(scores({1, nan, nan, nan, nan, nan, nan}));  // only the centre scored
-  CHECK(with_nan.ask() == shown);
-  CHECK(with_nan.generation() == state.generation);
+  // Only the centre scored:
+  const auto state =
+      xdream_test::check_nothing_learned(with_nan, scores({1, nan, nan, nan, nan, nan, nan}));
   CHECK(with_nan.centre() == state.centre);
 }
 
@@ -245,14 +234,7 @@ TEST_CASE("SphereCMA without the centre shows population_size codes") {
 TEST_CASE("SphereCMA rejects bad parameters at construction") {
   using xdream::SphereCMAOptions;
   const auto rejects = [](Index n, SphereCMAOptions o, const char* parameter) {
-    CAPTURE(parameter);
-    try {
-      SphereCMA a(n, o);
-      FAIL("no exception");
-    } catch (const std::invalid_argument& e) {
-      CHECK(std::string(e.what()).find(parameter) != std::string::npos);
-      CHECK(std::string(e.what()).find("allowed") != std::string::npos);
-    }
+    xdream_test::check_rejects<SphereCMA>(n, o, parameter);
   };
   rejects(1, {}, "code_size");
   rejects(4, {.radius = 0.0}, "radius");

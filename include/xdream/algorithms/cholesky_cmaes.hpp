@@ -2,12 +2,13 @@
 /// @file
 /// Cholesky (rank-one) CMA-ES with deferred factor updates: Wang & Ponce's CholeskyCMAES.
 
-#include <xdream/detail/state_checkpoint.hpp>
-#include <xdream/algorithms/detail/chi_n.hpp>
+#include <xdream/algorithms/detail/cma_parameters.hpp>
+#include <xdream/algorithms/detail/mean_search.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/parallel.hpp>
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/population.hpp>
 
@@ -36,15 +37,15 @@ struct CholeskyCMAESOptions {
   /// `Aupdate_freq`); default 10; range [1, inf). 1 = the non-deferred algorithm.
   Index update_interval = 10;
   /// Learning rate of the rank-one update; unset = 2 / (n + sqrt 2)^2; range [0, 1).
-  std::optional<double> c1 = std::nullopt;
+  std::optional<double> c_1 = std::nullopt;
   /// Cumulation of the step-size path; unset = sqrt(mu_eff) / (sqrt(mu_eff) + sqrt n);
   /// range (0, 1].
-  std::optional<double> cs = std::nullopt;
+  std::optional<double> c_sigma = std::nullopt;
   /// Cumulation of the covariance path; unset = 4 / (n + 4); range (0, 1].
-  std::optional<double> cc = std::nullopt;
-  /// Step-size damping; unset = 1 + cs + 2 max(0, sqrt((mu_eff - 1) / (n + 1)) - 1);
+  std::optional<double> c_c = std::nullopt;
+  /// Step-size damping; unset = 1 + c_sigma + 2 max(0, sqrt((mu_eff - 1) / (n + 1)) - 1);
   /// range (0, inf).
-  std::optional<double> damps = std::nullopt;
+  std::optional<double> d_sigma = std::nullopt;
   /// Sample k of generation g is drawn from stream (seed, g, k); any value.
   std::uint64_t seed = 0;
   /// Threads used for sampling; results do not depend on it; range [1, inf).
@@ -101,18 +102,19 @@ struct CholeskyCMAESState {
 ///
 ///     z_w = sum_{i=1..mu} w_i z_{i:lambda},   y_w = A z_w
 ///     m   <- m + sigma y_w
-///     p_s <- (1 - cs) p_s + sqrt(cs (2 - cs) mu_eff) z_w
-///     p_c <- (1 - cc) p_c + sqrt(cc (2 - cc) mu_eff) y_w
-///     sigma <- sigma exp(cs / damps (|p_s| / E|N(0, I)| - 1))
+///     p_s <- (1 - c_sigma) p_s + sqrt(c_sigma (2 - c_sigma) mu_eff) z_w
+///     p_c <- (1 - c_c) p_c + sqrt(c_c (2 - c_c) mu_eff) y_w
+///     sigma <- sigma exp(c_sigma / d_sigma (|p_s| / E|N(0, I)| - 1))
 ///     if g is a multiple of update_interval:
-///        v = A^{-1} p_c,  a = sqrt(1 - c1),  s = sqrt(1 + c1 / (1 - c1) |v|^2)
+///        v = A^{-1} p_c,  a = sqrt(1 - c_1),  s = sqrt(1 + c_1 / (1 - c_1) |v|^2)
 ///        A      <- a A + a (s - 1) / |v|^2  p_c v^T
 ///        A^{-1} <- A^{-1} / a - (1 - 1 / s) / (a |v|^2)  v (v^T A^{-1})
 ///
-/// so that A A^T <- (1 - c1) A A^T + c1 p_c p_c^T exactly. Weights w_i = ln(mu' + 1/2) - ln i,
+/// so that A A^T <- (1 - c_1) A A^T + c_1 p_c p_c^T exactly. Weights w_i = ln(mu' + 1/2) - ln i,
 /// normalized, with mu' = population_size / 2 when `mu` is defaulted (Hansen's ln((lambda+1)/2))
 /// and mu' = mu otherwise; mu_eff = 1 / sum w_i^2; E|N(0, I)| = sqrt(n) (1 - 1/(4n) + 1/(21n^2)).
-/// There is no rank-mu update and no h_sigma stall, as in the reference. sigma is capped at 1e32.
+/// There is no rank-mu update (c_mu() = 0) and no h_sigma stall, as in the reference. sigma is
+/// capped at 1e32.
 ///
 /// Storage and cost: A = alpha I + U V^T and A^{-1} = gamma I + P Q^T with one column per update
 /// so far, so sampling costs O(n r lambda) for r updates (r = 7 after 75 generations at the
@@ -122,48 +124,48 @@ struct CholeskyCMAESState {
 /// NaN scores rank below every valid score; a generation with no valid score leaves the
 /// distribution unchanged and shows the same samples again. The recommendation is the mean.
 /// A seed gives the same run at any thread count.
-class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
+class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES>,
+                      public detail::MeanSearch<CholeskyCMAES>,
+                      public detail::CMAConstants {
  public:
   /// Starts at mean 0.
   explicit CholeskyCMAES(Index code_size, CholeskyCMAESOptions options = {})
-      : CholeskyCMAES(Code::Zero(checked_size(code_size)), std::move(options)) {}
+      : CholeskyCMAES(Code::Zero(detail::checked_code_size(where, code_size)), std::move(options)) {
+  }
 
   /// Starts at the given mean.
   explicit CholeskyCMAES(const Code& initial_mean, CholeskyCMAESOptions options = {})
       : options_(std::move(options)) {
-    const Index n = checked_size(initial_mean.size());
-    if (!initial_mean.allFinite()) {
-      throw std::invalid_argument(std::string(where) + ": the initial mean holds NaN or inf");
-    }
+    const Index n = detail::checked_initial_mean(where, initial_mean);
     const Index lambda = options_.population_size;
     detail::require_at_least(where, "population_size", lambda, Index{2});
-    const bool default_mu = options_.mu == 0;
-    mu_ = default_mu ? lambda / 2 : options_.mu;
-    detail::require_closed(where, "mu", mu_, Index{1}, lambda);
+    detail::CMAParameters& p = parameters_;
+    p.mu = detail::parent_count(where, lambda, options_.mu);
     detail::require_positive(where, "sigma", options_.sigma);
     detail::require_at_least(where, "update_interval", options_.update_interval, Index{1});
     detail::require_at_least(where, "threads", options_.threads, 1);
 
     const double dim = static_cast<double>(n);
-    const double mu_prime =
-        default_mu ? static_cast<double>(lambda) / 2.0 : static_cast<double>(mu_);
-    weights_.resize(mu_);
-    for (Index i = 0; i < mu_; ++i) {
-      weights_[i] = std::log(mu_prime + 0.5) - std::log(static_cast<double>(i) + 1.0);
-    }
-    weights_ /= weights_.sum();
-    mu_eff_ = 1.0 / weights_.squaredNorm();
+    p.weights = detail::normalized_log_rank_weights(p.mu, detail::mu_prime(lambda, options_.mu));
+    p.mu_eff = detail::normalized_selection_mass(p.weights);
 
-    c1_ = options_.c1.value_or(2.0 / ((dim + std::sqrt(2.0)) * (dim + std::sqrt(2.0))));
-    cs_ = options_.cs.value_or(std::sqrt(mu_eff_) / (std::sqrt(mu_eff_) + std::sqrt(dim)));
-    cc_ = options_.cc.value_or(4.0 / (dim + 4.0));
-    damps_ = options_.damps.value_or(
-        1.0 + cs_ + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0));
-    if (!(c1_ >= 0.0 && c1_ < 1.0)) detail::invalid(where, "c1", detail::to_text(c1_), "[0, 1)");
-    if (!(cs_ > 0.0 && cs_ <= 1.0)) detail::invalid(where, "cs", detail::to_text(cs_), "(0, 1]");
-    if (!(cc_ > 0.0 && cc_ <= 1.0)) detail::invalid(where, "cc", detail::to_text(cc_), "(0, 1]");
-    detail::require_positive(where, "damps", damps_);
-    chi_n_ = detail::expected_normal_norm(dim);
+    p.c_1 = options_.c_1.value_or(2.0 / ((dim + std::sqrt(2.0)) * (dim + std::sqrt(2.0))));
+    p.c_sigma =
+        options_.c_sigma.value_or(std::sqrt(p.mu_eff) / (std::sqrt(p.mu_eff) + std::sqrt(dim)));
+    p.c_c = options_.c_c.value_or(detail::plain_c_c(dim));
+    // The reference adds c_sigma before the excess (CMAES and SepCMAES after it).
+    p.d_sigma = options_.d_sigma.value_or(1.0 + p.c_sigma + detail::damping_excess(dim, p.mu_eff));
+    if (!(p.c_1 >= 0.0 && p.c_1 < 1.0)) {
+      detail::invalid(where, "c_1", detail::to_text(p.c_1), "[0, 1)");
+    }
+    if (!(p.c_sigma > 0.0 && p.c_sigma <= 1.0)) {
+      detail::invalid(where, "c_sigma", detail::to_text(p.c_sigma), "(0, 1]");
+    }
+    if (!(p.c_c > 0.0 && p.c_c <= 1.0)) {
+      detail::invalid(where, "c_c", detail::to_text(p.c_c), "(0, 1]");
+    }
+    detail::require_positive(where, "d_sigma", p.d_sigma);
+    p.chi_n = detail::expected_normal_norm(dim);
 
     state_.mean = initial_mean.cast<double>();
     state_.path_sigma = Eigen::VectorXd::Zero(n);
@@ -180,39 +182,22 @@ class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
   /// Takes one score per column of `ask()` (larger is better, NaN = no response) and updates the
   /// distribution; then samples the next generation.
   void tell(const Scores& scores) {
-    detail::check_scores("xdream::CholeskyCMAES::tell", scores, options_.population_size);
-    if (detail::count_valid(scores) == 0) return;  // nothing learned: show the same samples again
-    detail::rank_descending(scores, order_);
-    ++state_.generation;
-    const Index n = code_size();
-
-    z_w_.setZero(n);
-    y_w_.setZero(n);
-    for (Index i = 0; i < mu_; ++i) {
-      const Index k = order_[static_cast<std::size_t>(i)];
-      z_w_.noalias() += weights_[i] * z_.col(k);
-      y_w_.noalias() += weights_[i] * y_.col(k);
+    if (!detail::rank_new_generation("xdream::CholeskyCMAES::tell", scores,
+                                     options_.population_size, order_, state_.generation)) {
+      return;  // nothing learned: show the same samples again
     }
+    const detail::CMAParameters& p = parameters_;
+    detail::recombine(order_, p.weights, z_, y_, z_w_, y_w_);
     state_.mean.noalias() += state_.sigma * y_w_;
-    state_.path_sigma =
-        (1.0 - cs_) * state_.path_sigma + std::sqrt(cs_ * (2.0 - cs_) * mu_eff_) * z_w_;
-    state_.path_c = (1.0 - cc_) * state_.path_c + std::sqrt(cc_ * (2.0 - cc_) * mu_eff_) * y_w_;
-    state_.sigma = std::min(
-        state_.sigma * std::exp(cs_ / damps_ * (state_.path_sigma.norm() / chi_n_ - 1.0)), 1e32);
+    detail::cumulate(state_.path_sigma, p.c_sigma, p.mu_eff, z_w_);
+    detail::cumulate(state_.path_c, p.c_c, p.mu_eff, y_w_);
+    state_.sigma = detail::adapted_sigma(p, state_.sigma, state_.path_sigma.norm());
     if (state_.generation % static_cast<std::uint64_t>(options_.update_interval) == 0) {
       update_factor(state_.path_c);
     }
     sample();
   }
 
-  /// The mean of the search distribution (never the luckiest sample).
-  Code recommendation() const { return state_.mean.cast<float>(); }
-
-  Index code_size() const noexcept { return state_.mean.size(); }
-  Index population_size() const noexcept { return options_.population_size; }
-  std::uint64_t generation() const noexcept { return state_.generation; }
-  double sigma() const noexcept { return state_.sigma; }
-  const Eigen::VectorXd& mean() const noexcept { return state_.mean; }
   const CholeskyCMAESOptions& options() const noexcept { return options_; }
 
   /// A (C = A A^T) as a dense matrix; O(n^2) memory.
@@ -227,15 +212,8 @@ class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
   /// The z of the current samples (`ask() = m + sigma A z`, rounded to float).
   const Eigen::MatrixXd& standard_normal_draws() const noexcept { return z_; }
 
-  /// Strategy constants (for tests and reports).
-  Index mu() const noexcept { return mu_; }
-  double mu_eff() const noexcept { return mu_eff_; }
-  const Eigen::VectorXd& weights() const noexcept { return weights_; }
-  double c1() const noexcept { return c1_; }
-  double cs() const noexcept { return cs_; }
-  double cc() const noexcept { return cc_; }
-  double damps() const noexcept { return damps_; }
-  double chi_n() const noexcept { return chi_n_; }
+  // The strategy constants (mu(), weights(), mu_eff(), c_1(), c_sigma(), d_sigma(), c_c(),
+  // chi_n(); c_mu() is 0) come from CMAConstants.
 
   /// The stable name that tags this algorithm's checkpoints.
   static std::string name() { return "cholesky-cmaes"; }
@@ -265,11 +243,6 @@ class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
   // Column blocks multiplied by A at a time: fixed, so that the products (and their rounding)
   // do not depend on the thread count.
   static constexpr Index block_columns = 8;
-
-  static Index checked_size(Index n) {
-    detail::require_at_least(where, "code_size", n, Index{2});
-    return n;
-  }
 
   static CholeskyFactor identity_factor(Index n) {
     CholeskyFactor f;
@@ -311,12 +284,13 @@ class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
   }
 
   // The rank-one update of A and A^{-1} (Igel, Suttorp & Hansen 2006, Theorem 1 and Lemma 1 of
-  // Suttorp, Hansen & Igel 2009): A A^T <- (1 - c1) A A^T + c1 p p^T.
+  // Suttorp, Hansen & Igel 2009): A A^T <- (1 - c_1) A A^T + c_1 p p^T.
   void update_factor(const Eigen::VectorXd& p) {
     const Index n = code_size();
     CholeskyFactor& a_m = state_.factor;
     CholeskyFactor& inv = state_.inverse_factor;
-    const double a = std::sqrt(1.0 - c1_);
+    const double c_1 = parameters_.c_1;
+    const double a = std::sqrt(1.0 - c_1);
     Eigen::VectorXd v;
     apply(inv, p, v);  // v = A^{-1} p
     const double v2 = v.squaredNorm();
@@ -336,7 +310,7 @@ class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
       }
       return;
     }
-    const double s = std::sqrt(1.0 + c1_ / (1.0 - c1_) * v2);
+    const double s = std::sqrt(1.0 + c_1 / (1.0 - c_1) * v2);
     const double b = a * (s - 1.0) / v2;          // A <- a A + b p v^T
     const double d = (1.0 - 1.0 / s) / (a * v2);  // A^{-1} <- A^{-1} / a - d v (v^T A^{-1})
     Eigen::VectorXd w;
@@ -369,11 +343,8 @@ class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
   }
 
   void sample() {
-    const Index n = code_size(), lambda = options_.population_size;
-    z_.resize(n, lambda);
-    detail::fill_standard_normal(z_, options_.seed, state_.generation, options_.threads);
-    y_.resize(n, lambda);
-    samples_.resize(n, lambda);
+    const Index lambda = options_.population_size;
+    detail::draw_generation(options_, state_.generation, code_size(), z_, y_, samples_);
     const CholeskyFactor& a_m = state_.factor;
     const Index blocks = (lambda + block_columns - 1) / block_columns;
     detail::parallel_for(blocks, options_.threads, [&](Index block) {
@@ -398,9 +369,6 @@ class CholeskyCMAES : public detail::StateCheckpoint<CholeskyCMAES> {
 
   CholeskyCMAESOptions options_;
   CholeskyCMAESState state_;
-  Index mu_ = 0;
-  Eigen::VectorXd weights_;
-  double mu_eff_ = 0, c1_ = 0, cs_ = 0, cc_ = 0, damps_ = 0, chi_n_ = 0;
   Eigen::MatrixXd z_, y_;  // draws and A z, n x lambda
   Population samples_;
   Eigen::VectorXd z_w_, y_w_;

@@ -2,12 +2,13 @@
 /// @file
 /// Full-covariance CMA-ES with lazy eigendecomposition.
 
-#include <xdream/detail/state_checkpoint.hpp>
-#include <xdream/algorithms/detail/chi_n.hpp>
+#include <xdream/algorithms/detail/cma_parameters.hpp>
+#include <xdream/algorithms/detail/mean_search.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/algorithms/detail/symmetric_eigen.hpp>
 #include <xdream/detail/check_scores.hpp>
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/population.hpp>
 
@@ -33,7 +34,7 @@ struct CMAESOptions {
   /// Threads used for drawing the normal deviates; results do not depend on it; range [1, inf).
   int threads = 1;
   /// Generations between two eigendecompositions of C; 0 = Hansen's lazy schedule
-  /// max(1, floor(1 / (10 n (c1 + c_mu)))) (19 at n = 4096, lambda = 40); 1 = every generation,
+  /// max(1, floor(1 / (10 n (c_1 + c_mu)))) (19 at n = 4096, lambda = 40); 1 = every generation,
   /// as the `cmaes` Python package does; range [0, inf).
   Index decomposition_interval = 0;
 };
@@ -69,7 +70,7 @@ struct CMAESState {
 /// (negative-weight) covariance update. Maximizes. The constants and update equations are those
 /// of the `cmaes` Python package's `CMA` class (an oracle in the tests): lambda log-rank weights,
 /// the last lambda - mu negative and scaled by min(alpha_mu, alpha_mu_eff, alpha_pos_def);
-/// c1 = 2 / ((n + 1.3)^2 + mu_eff); c_mu = min(1 - c1, 2 (mu_eff - 2 + 1/mu_eff) / ((n + 2)^2 +
+/// c_1 = 2 / ((n + 1.3)^2 + mu_eff); c_mu = min(1 - c_1, 2 (mu_eff - 2 + 1/mu_eff) / ((n + 2)^2 +
 /// mu_eff)); c_sigma = (mu_eff + 2) / (n + mu_eff + 5); c_c = (4 + mu_eff/n) / (n + 4 +
 /// 2 mu_eff/n); the h_sigma stall; negative weights rescaled by n / |C^-1/2 y|^2; sigma capped at
 /// 1e32; eigenvalues <= 0 replaced by 1e-8.
@@ -91,26 +92,18 @@ struct CMAESState {
 /// generation with no valid score leaves the distribution unchanged and shows the same samples
 /// again. The recommendation is the mean. Sample k of generation g is drawn from stream
 /// (seed, g, k): a seed gives the same run at any thread count.
-class CMAES : public detail::StateCheckpoint<CMAES> {
+class CMAES : public detail::StateCheckpoint<CMAES>,
+              public detail::MeanSearch<CMAES>,
+              public detail::CMAConstants {
  public:
   /// Starts at mean 0.
   explicit CMAES(Index code_size, CMAESOptions options = {})
-      : CMAES(Code::Zero(checked_size(code_size)), options) {}
+      : CMAES(Code::Zero(detail::checked_code_size(where, code_size)), options) {}
 
   /// Starts at the given mean, with C = I.
   explicit CMAES(const Code& initial_mean, CMAESOptions options = {}) : options_(options) {
-    constexpr const char* where = "xdream::CMAES";
-    const Index n = checked_size(initial_mean.size());
-    if (!initial_mean.allFinite()) {
-      throw std::invalid_argument("xdream::CMAES: the initial mean holds NaN or inf");
-    }
-    if (options_.population_size == 0) {
-      options_.population_size =
-          4 + static_cast<Index>(std::floor(3.0 * std::log(static_cast<double>(n))));
-    }
-    detail::require_at_least(where, "population_size", options_.population_size, Index{2});
-    detail::require_positive(where, "sigma", options_.sigma);
-    detail::require_at_least(where, "threads", options_.threads, 1);
+    const Index n = detail::checked_initial_mean(where, initial_mean);
+    detail::settle_shared_options(where, options_, n);
     detail::require_at_least(where, "decomposition_interval", options_.decomposition_interval,
                              Index{0});
     set_constants(n);
@@ -132,13 +125,14 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
   /// old; then samples the next generation.
   void tell(const Scores& scores) {
     const Index lambda = options_.population_size;
-    detail::check_scores("xdream::CMAES::tell", scores, lambda);
-    if (detail::count_valid(scores) == 0) return;  // nothing learned: show the same samples again
-    detail::rank_descending(scores, order_);
-    ++state_.generation;
+    if (!detail::rank_new_generation("xdream::CMAES::tell", scores, lambda, order_,
+                                     state_.generation)) {
+      return;  // nothing learned: show the same samples again
+    }
     const Index n = code_size();
     const double dim = static_cast<double>(n);
     const double sigma = state_.sigma;
+    const detail::CMAParameters& p = parameters_;
     Eigen::VectorXd& mean = state_.mean;
     const Eigen::MatrixXd& b = state_.eigenvectors;
     const Eigen::VectorXd& d = state_.sqrt_eigenvalues;
@@ -148,7 +142,7 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
     for (Index i = 0; i < lambda; ++i) {
       y_.col(i) = (samples_.col(order_[static_cast<std::size_t>(i)]).cast<double>() - mean) / sigma;
     }
-    const Eigen::VectorXd y_w = y_.leftCols(mu_) * weights_.head(mu_);
+    const Eigen::VectorXd y_w = y_.leftCols(p.mu) * p.weights.head(p.mu);
     mean += sigma * y_w;
 
     // B^T y_k for every sample at once; C^-1/2 y = B D^-1 B^T y with the stale B and D.
@@ -158,26 +152,13 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
       rotated_.noalias() = b.transpose() * y_;
     }
     const Eigen::VectorXd whitened_w =
-        (rotated_.leftCols(mu_) * weights_.head(mu_)).cwiseQuotient(d);
-    const double path_sigma_scale = std::sqrt(c_sigma_ * (2.0 - c_sigma_) * mu_eff_);
+        (rotated_.leftCols(p.mu) * p.weights.head(p.mu)).cwiseQuotient(d);
     if (identity_axes_) {
-      state_.path_sigma = (1.0 - c_sigma_) * state_.path_sigma + path_sigma_scale * whitened_w;
+      detail::cumulate(state_.path_sigma, p.c_sigma, p.mu_eff, whitened_w);
     } else {
-      state_.path_sigma =
-          (1.0 - c_sigma_) * state_.path_sigma + path_sigma_scale * (b * whitened_w);
+      detail::cumulate(state_.path_sigma, p.c_sigma, p.mu_eff, b * whitened_w);
     }
-    const double norm_p_sigma = state_.path_sigma.norm();
-    state_.sigma =
-        std::min(sigma * std::exp(c_sigma_ / d_sigma_ * (norm_p_sigma / chi_n_ - 1.0)), max_sigma);
-
-    const double stall =
-        norm_p_sigma /
-        std::sqrt(1.0 -
-                  std::pow(1.0 - c_sigma_, 2.0 * (static_cast<double>(state_.generation) + 1.0)));
-    const double h_sigma = stall < (1.4 + 2.0 / (dim + 1.0)) * chi_n_ ? 1.0 : 0.0;
-    state_.path_c =
-        (1.0 - c_c_) * state_.path_c + h_sigma * std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) * y_w;
-    const double delta_h_sigma = (1.0 - h_sigma) * c_c_ * (2.0 - c_c_);
+    const double delta_h_sigma = detail::adapt_sigma_and_path_c(p, state_, y_w);
 
     // C <- decay C + c1 p_c p_c^T + c_mu sum_k w_k^o y_k y_k^T, as one rank-(lambda + 1) product
     // on the lower triangle. Negative weights are rescaled by n / |C^-1/2 y_k|^2 so that the
@@ -186,13 +167,13 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
     factors_.col(0) = state_.path_c;
     factors_.rightCols(lambda) = y_;
     coefficients_.resize(lambda + 1);
-    coefficients_[0] = c1_;
+    coefficients_[0] = p.c_1;
     for (Index k = 0; k < lambda; ++k) {
-      double w = weights_[k];
+      double w = p.weights[k];
       if (w < 0.0) w *= dim / (rotated_.col(k).cwiseQuotient(d).squaredNorm() + 1e-8);
-      coefficients_[k + 1] = c_mu_ * w;
+      coefficients_[k + 1] = p.c_mu * w;
     }
-    const double decay = 1.0 + c1_ * delta_h_sigma - c1_ - c_mu_ * weights_.sum();
+    const double decay = detail::covariance_decay(p, delta_h_sigma);
     Eigen::MatrixXd& c = state_.covariance;
     c.triangularView<Eigen::Lower>() *= decay;
     weighted_factors_.noalias() = factors_ * coefficients_.asDiagonal();
@@ -207,14 +188,6 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
     sample();
   }
 
-  /// The mean of the search distribution (never the luckiest sample).
-  Code recommendation() const { return state_.mean.cast<float>(); }
-
-  Index code_size() const noexcept { return state_.mean.size(); }
-  Index population_size() const noexcept { return options_.population_size; }
-  std::uint64_t generation() const noexcept { return state_.generation; }
-  double sigma() const noexcept { return state_.sigma; }
-  const Eigen::VectorXd& mean() const noexcept { return state_.mean; }
   /// The covariance matrix C (symmetric), current as of the last tell.
   const Eigen::MatrixXd& covariance() const noexcept { return state_.covariance; }
   /// B: eigenvectors of C as of the last decomposition (possibly stale), one per column.
@@ -230,18 +203,8 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
     return options_.decomposition_interval > 0 ? options_.decomposition_interval : lazy_interval_;
   }
   const CMAESOptions& options() const noexcept { return options_; }
-
-  /// Strategy constants (for tests and reports).
-  Index mu() const noexcept { return mu_; }
-  double mu_eff() const noexcept { return mu_eff_; }
-  /// All lambda recombination weights, best first; the last lambda - mu are negative.
-  const Eigen::VectorXd& weights() const noexcept { return weights_; }
-  double c1() const noexcept { return c1_; }
-  double c_mu() const noexcept { return c_mu_; }
-  double c_sigma() const noexcept { return c_sigma_; }
-  double d_sigma() const noexcept { return d_sigma_; }
-  double c_c() const noexcept { return c_c_; }
-  double chi_n() const noexcept { return chi_n_; }
+  // The strategy constants (mu(), weights(): all lambda of them, the last lambda - mu negative;
+  // mu_eff(), c_1(), c_mu(), c_sigma(), d_sigma(), c_c(), chi_n()) come from CMAConstants.
 
   /// The stable name that tags this algorithm's checkpoints.
   static std::string name() { return "cmaes"; }
@@ -269,51 +232,46 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
   }
 
  private:
-  static constexpr double max_sigma = 1e32;       // the reference's cap
   static constexpr double min_eigenvalue = 1e-8;  // replaces eigenvalues <= 0, as the reference
 
-  static Index checked_size(Index n) {
-    detail::require_at_least("xdream::CMAES", "code_size", n, Index{2});
-    return n;
-  }
+  static constexpr const char* where = "xdream::CMAES";
 
   void set_constants(Index n) {
     const double dim = static_cast<double>(n);
     const Index lambda = options_.population_size;
-    mu_ = lambda / 2;
-    Eigen::VectorXd raw(lambda);
-    for (Index i = 0; i < lambda; ++i) {
-      raw[i] = std::log((static_cast<double>(lambda) + 1.0) / 2.0) -
-               std::log(static_cast<double>(i) + 1.0);
-    }
-    const Eigen::VectorXd positive = raw.head(mu_), rest = raw.tail(lambda - mu_);
-    mu_eff_ = positive.sum() * positive.sum() / positive.squaredNorm();
-    const double mu_eff_minus = rest.sum() * rest.sum() / rest.squaredNorm();
+    detail::CMAParameters& p = parameters_;
+    p.mu = lambda / 2;
+    // All lambda log-rank weights ln((lambda + 1) / 2) - ln i: mu positive, the rest negative.
+    const Eigen::VectorXd raw = detail::log_rank_weights(lambda, static_cast<double>(lambda) / 2.0);
+    const Eigen::VectorXd positive = raw.head(p.mu), rest = raw.tail(lambda - p.mu);
+    p.mu_eff = detail::selection_mass(positive);
+    const double mu_eff_minus = detail::selection_mass(rest);
 
     constexpr double alpha_cov = 2.0;
-    c1_ = alpha_cov / ((dim + 1.3) * (dim + 1.3) + mu_eff_);
-    c_mu_ = std::min(1.0 - c1_ - 1e-8, alpha_cov * (mu_eff_ - 2.0 + 1.0 / mu_eff_) /
-                                           ((dim + 2.0) * (dim + 2.0) + alpha_cov * mu_eff_ / 2.0));
+    p.c_1 = detail::hansen_c_1(dim, p.mu_eff);
+    p.c_mu =
+        std::min(1.0 - p.c_1 - 1e-8, alpha_cov * (p.mu_eff - 2.0 + 1.0 / p.mu_eff) /
+                                         ((dim + 2.0) * (dim + 2.0) + alpha_cov * p.mu_eff / 2.0));
     // With c_mu = 0 (lambda < 4) the first and last bounds are +inf and the middle one holds.
     const double min_alpha =
-        std::min({1.0 + c1_ / c_mu_, 1.0 + 2.0 * mu_eff_minus / (mu_eff_ + 2.0),
-                  (1.0 - c1_ - c_mu_) / (dim * c_mu_)});
+        std::min({1.0 + p.c_1 / p.c_mu, 1.0 + 2.0 * mu_eff_minus / (p.mu_eff + 2.0),
+                  (1.0 - p.c_1 - p.c_mu) / (dim * p.c_mu)});
     double positive_sum = 0.0, negative_sum = 0.0;
     for (Index i = 0; i < lambda; ++i) {
       if (raw[i] > 0.0) positive_sum += raw[i];
       if (raw[i] < 0.0) negative_sum -= raw[i];
     }
-    weights_.resize(lambda);
+    p.weights.resize(lambda);
     for (Index i = 0; i < lambda; ++i) {
-      weights_[i] = raw[i] >= 0.0 ? raw[i] / positive_sum : min_alpha / negative_sum * raw[i];
+      p.weights[i] = raw[i] >= 0.0 ? raw[i] / positive_sum : min_alpha / negative_sum * raw[i];
     }
 
-    c_sigma_ = (mu_eff_ + 2.0) / (dim + mu_eff_ + 5.0);
-    d_sigma_ = 1.0 + 2.0 * std::max(0.0, std::sqrt((mu_eff_ - 1.0) / (dim + 1.0)) - 1.0) + c_sigma_;
-    c_c_ = (4.0 + mu_eff_ / dim) / (dim + 4.0 + 2.0 * mu_eff_ / dim);
-    chi_n_ = detail::expected_normal_norm(dim);
+    p.c_sigma = (p.mu_eff + 2.0) / (dim + p.mu_eff + 5.0);
+    p.d_sigma = detail::hansen_d_sigma(dim, p.mu_eff, p.c_sigma);
+    p.c_c = (4.0 + p.mu_eff / dim) / (dim + 4.0 + 2.0 * p.mu_eff / dim);
+    p.chi_n = detail::expected_normal_norm(dim);
     lazy_interval_ =
-        std::max<Index>(1, static_cast<Index>(std::floor(1.0 / (10.0 * dim * (c1_ + c_mu_)))));
+        std::max<Index>(1, static_cast<Index>(std::floor(1.0 / (10.0 * dim * (p.c_1 + p.c_mu)))));
   }
 
   static bool is_diagonal(const Eigen::MatrixXd& c) {
@@ -381,9 +339,7 @@ class CMAES : public detail::StateCheckpoint<CMAES> {
 
   CMAESOptions options_;
   CMAESState state_;
-  Index mu_ = 0, lazy_interval_ = 1;
-  Eigen::VectorXd weights_;
-  double mu_eff_ = 0, c1_ = 0, c_mu_ = 0, c_sigma_ = 0, d_sigma_ = 0, c_c_ = 0, chi_n_ = 0;
+  Index lazy_interval_ = 1;
   bool identity_axes_ = true;
   Population samples_;
   // Work space kept between generations (n x lambda or n x (lambda + 1)).

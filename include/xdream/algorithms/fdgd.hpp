@@ -2,17 +2,15 @@
 /// @file
 /// Finite-difference gradient ascent with antithetic Gaussian probes (XDream's FDGD).
 
-#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/antithetic.hpp>
 #include <xdream/detail/check_scores.hpp>
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/population.hpp>
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <tuple>
-#include <utility>
 
 namespace xdream {
 
@@ -55,94 +53,44 @@ struct FDGDState {
 /// valid pair leaves the centre unchanged and shows the same samples again. The recommendation is
 /// the centre (never the luckiest sample). Pair k of generation g is drawn from stream
 /// (seed, g, k): a seed gives the same run at any thread count.
-class FDGD : public detail::StateCheckpoint<FDGD> {
+class FDGD : public detail::AntitheticSearch<FDGD, FDGDOptions, FDGDState> {
+  using Base = detail::AntitheticSearch<FDGD, FDGDOptions, FDGDState>;
+  friend Base;
+
  public:
   /// Starts at centre 0.
   explicit FDGD(Index code_size, FDGDOptions options = {})
       : FDGD(Code::Zero(checked_size(code_size)), options) {}
 
   /// Starts at the given centre.
-  explicit FDGD(const Code& initial_centre, FDGDOptions options = {}) : options_(options) {
-    constexpr const char* where = "xdream::FDGD";
-    checked_size(initial_centre.size());
-    if (!initial_centre.allFinite()) {
-      throw std::invalid_argument("xdream::FDGD: the initial centre holds NaN or inf");
-    }
-    detail::require_pairs(where, options_.population_size);
-    detail::require_positive(where, "radius", options_.radius);
-    detail::require_positive(where, "learning_rate", options_.learning_rate);
-    detail::require_at_least(where, "threads", options_.threads, 1);
-    z_.resize(initial_centre.size(), options_.population_size / 2);
-    weights_.resize(options_.population_size / 2);
-    state_.centre = initial_centre.cast<double>();
+  explicit FDGD(const Code& initial_centre, FDGDOptions options = {})
+      : Base(initial_centre, options) {
     sample();
   }
-
-  /// The codes to present now (`code_size x population_size`; columns 2k and 2k + 1 are the pair
-  /// c + d_k, c - d_k).
-  const Population& ask() const noexcept { return samples_; }
 
   /// Takes one score per column of `ask()` (larger is better, NaN = no response), moves the
   /// centre along the estimated gradient and samples the next generation.
   void tell(const Scores& scores) {
     detail::check_scores("xdream::FDGD::tell", scores, options_.population_size);
-    const Index pairs = z_.cols();
-    Index valid = 0;
-    for (Index k = 0; k < pairs; ++k) {
-      weights_[k] = 0.0;
-      if (!detail::pair_valid(scores, k)) continue;
-      ++valid;
+    const Index valid = weigh_pairs(scores, [&](Index k, double plus, double minus) {
       const double mean_abs = options_.radius * z_.col(k).cwiseAbs().mean();  // a_k
-      weights_[k] = (scores[2 * k] - scores[2 * k + 1]) / 2.0 / (mean_abs * mean_abs);
-    }
+      return (plus - minus) / 2.0 / (mean_abs * mean_abs);
+    });
     if (valid == 0) return;  // nothing learned: show the same samples again
     // d_k = r z_k, so sum_k w_k d_k = r Z w.
-    state_.centre.noalias() +=
-        (options_.learning_rate * options_.radius / static_cast<double>(valid)) * (z_ * weights_);
-    ++state_.generation;
-    sample();
+    advance(options_.learning_rate * options_.radius / static_cast<double>(valid));
   }
-
-  /// The centre of the search (never the luckiest sample).
-  Code recommendation() const { return state_.centre.cast<float>(); }
-
-  Index code_size() const noexcept { return state_.centre.size(); }
-  Index population_size() const noexcept { return options_.population_size; }
-  std::uint64_t generation() const noexcept { return state_.generation; }
-  const Eigen::VectorXd& centre() const noexcept { return state_.centre; }
-  const FDGDOptions& options() const noexcept { return options_; }
 
   /// The stable name that tags this algorithm's checkpoints.
   static std::string name() { return "fdgd"; }
 
-  const FDGDState& state() const noexcept { return state_; }
-  /// Continues from a saved state (same options); resamples the current generation exactly.
-  void restore(FDGDState state) {
-    if (state.centre.size() != code_size() || !state.centre.allFinite()) {
-      throw std::invalid_argument("xdream::FDGD::restore: the state does not fit a code size of " +
-                                  std::to_string(code_size()) +
-                                  " (or its centre holds NaN or inf)");
-    }
-    state_ = std::move(state);
-    sample();
-  }
-
  private:
-  static Index checked_size(Index n) {
-    detail::require_at_least("xdream::FDGD", "code_size", n, Index{1});
-    return n;
-  }
-
-  void sample() {
-    detail::antithetic_samples(state_.centre, options_.radius, options_.seed, state_.generation,
-                               options_.threads, z_, samples_);
-  }
-
-  FDGDOptions options_;
-  FDGDState state_;
-  Eigen::MatrixXd z_;  // the probes' directions: d_k = radius * z_.col(k)
-  Eigen::VectorXd weights_;
-  Population samples_;
+  static constexpr const char* where = "xdream::FDGD";
+  static constexpr const char* state_rule = " (or its centre holds NaN or inf)";
+  static void check_own_options(const FDGDOptions&) {}
+  static bool own_state_fits(const FDGDState&) { return true; }
+  // The probes d_k = r z_k are drawn at the fixed radius.
+  double probe_scale() const noexcept { return options_.radius; }
 };
 
 }  // namespace xdream

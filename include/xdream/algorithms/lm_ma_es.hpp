@@ -2,11 +2,13 @@
 /// @file
 /// Limited-memory matrix adaptation evolution strategy (LM-MA-ES).
 
-#include <xdream/detail/state_checkpoint.hpp>
+#include <xdream/algorithms/detail/cma_parameters.hpp>
+#include <xdream/algorithms/detail/mean_search.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/parallel.hpp>
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/population.hpp>
 
@@ -77,45 +79,35 @@ struct LMMAESState {
 /// NaN scores rank below every valid score; a generation with no valid score leaves the
 /// distribution unchanged and shows the same samples again. A seed gives the same run at any
 /// thread count.
-class LMMAES : public detail::StateCheckpoint<LMMAES> {
+class LMMAES : public detail::StateCheckpoint<LMMAES>, public detail::MeanSearch<LMMAES> {
  public:
   /// Starts at mean 0.
   explicit LMMAES(Index code_size, LMMAESOptions options = {})
-      : LMMAES(Code::Zero(checked_size(code_size)), std::move(options)) {}
+      : LMMAES(Code::Zero(detail::checked_code_size(where, code_size)), std::move(options)) {}
 
   /// Starts at the given mean.
   explicit LMMAES(const Code& initial_mean, LMMAESOptions options = {})
       : options_(std::move(options)) {
-    const Index n = checked_size(initial_mean.size());
-    if (!initial_mean.allFinite()) {
-      throw std::invalid_argument(std::string(where) + ": the initial mean holds NaN or inf");
-    }
+    const Index n = detail::checked_initial_mean(where, initial_mean);
     const double dim = static_cast<double>(n);
-    const Index reference_size = 4 + static_cast<Index>(std::floor(3.0 * std::log(dim)));
+    const Index reference_size = detail::default_population_size(n);
     if (options_.population_size == 0) options_.population_size = reference_size;
     if (options_.memory == 0) options_.memory = reference_size;
     const Index lambda = options_.population_size;
     detail::require_at_least(where, "population_size", lambda, Index{2});
-    const bool default_mu = options_.mu == 0;
-    mu_ = default_mu ? lambda / 2 : options_.mu;
-    detail::require_closed(where, "mu", mu_, Index{1}, lambda);
+    detail::CMAParameters& p = parameters_;
+    p.mu = detail::parent_count(where, lambda, options_.mu);
     detail::require_at_least(where, "memory", options_.memory, Index{1});
     detail::require_positive(where, "sigma", options_.sigma);
     detail::require_at_least(where, "threads", options_.threads, 1);
 
-    const double mu_prime =
-        default_mu ? static_cast<double>(lambda) / 2.0 : static_cast<double>(mu_);
-    weights_.resize(mu_);
-    for (Index i = 0; i < mu_; ++i) {
-      weights_[i] = std::log(mu_prime + 0.5) - std::log(static_cast<double>(i) + 1.0);
-    }
-    weights_ /= weights_.sum();
-    mu_eff_ = 1.0 / weights_.squaredNorm();
+    p.weights = detail::normalized_log_rank_weights(p.mu, detail::mu_prime(lambda, options_.mu));
+    p.mu_eff = detail::normalized_selection_mass(p.weights);
 
     const double lam = static_cast<double>(lambda);
-    c_sigma_ = options_.c_sigma.value_or(2.0 * lam / dim);
-    if (!(c_sigma_ > 0.0 && c_sigma_ < 2.0)) {
-      detail::invalid(where, "c_sigma", detail::to_text(c_sigma_),
+    p.c_sigma = options_.c_sigma.value_or(2.0 * lam / dim);
+    if (!(p.c_sigma > 0.0 && p.c_sigma < 2.0)) {
+      detail::invalid(where, "c_sigma", detail::to_text(p.c_sigma),
                       options_.c_sigma ? "(0, 2)"
                                        : "(0, 2); its default 2 population_size / code_size "
                                          "needs code_size > population_size");
@@ -145,39 +137,28 @@ class LMMAES : public detail::StateCheckpoint<LMMAES> {
   /// Takes one score per column of `ask()` (larger is better, NaN = no response) and updates the
   /// distribution; then samples the next generation.
   void tell(const Scores& scores) {
-    detail::check_scores("xdream::LMMAES::tell", scores, options_.population_size);
-    if (detail::count_valid(scores) == 0) return;  // nothing learned: show the same samples again
-    detail::rank_descending(scores, order_);
-    const Index n = code_size();
-    z_w_.setZero(n);
-    d_w_.setZero(n);
-    for (Index i = 0; i < mu_; ++i) {
-      const Index k = order_[static_cast<std::size_t>(i)];
-      z_w_.noalias() += weights_[i] * z_.col(k);
-      d_w_.noalias() += weights_[i] * d_.col(k);
+    // Counts the generation first: nothing below reads it before sample().
+    if (!detail::rank_new_generation("xdream::LMMAES::tell", scores, options_.population_size,
+                                     order_, state_.generation)) {
+      return;  // nothing learned: show the same samples again
     }
+    const Index n = code_size();
+    const detail::CMAParameters& p = parameters_;
+    detail::recombine(order_, p.weights, z_, d_, z_w_, d_w_);
     state_.mean.noalias() += state_.sigma * d_w_;
-    state_.path_sigma = (1.0 - c_sigma_) * state_.path_sigma +
-                        std::sqrt(mu_eff_ * c_sigma_ * (2.0 - c_sigma_)) * z_w_;
+    // The reference multiplies mu_eff first, sqrt(mu_eff c (2 - c)) (detail::cumulate: last).
+    state_.path_sigma = (1.0 - p.c_sigma) * state_.path_sigma +
+                        std::sqrt(p.mu_eff * p.c_sigma * (2.0 - p.c_sigma)) * z_w_;
     for (Index j = 0; j < options_.memory; ++j) {
       state_.directions.col(j) = (1.0 - c_c_[j]) * state_.directions.col(j) +
-                                 std::sqrt(mu_eff_ * c_c_[j] * (2.0 - c_c_[j])) * z_w_;
+                                 std::sqrt(p.mu_eff * c_c_[j] * (2.0 - c_c_[j])) * z_w_;
     }
     const double growth =
-        c_sigma_ / 2.0 * (state_.path_sigma.squaredNorm() / static_cast<double>(n) - 1.0);
+        p.c_sigma / 2.0 * (state_.path_sigma.squaredNorm() / static_cast<double>(n) - 1.0);
     state_.sigma = std::min(state_.sigma * std::exp(growth), 1e32);
-    ++state_.generation;
     sample();
   }
 
-  /// The mean of the search distribution (never the luckiest sample).
-  Code recommendation() const { return state_.mean.cast<float>(); }
-
-  Index code_size() const noexcept { return state_.mean.size(); }
-  Index population_size() const noexcept { return options_.population_size; }
-  std::uint64_t generation() const noexcept { return state_.generation; }
-  double sigma() const noexcept { return state_.sigma; }
-  const Eigen::VectorXd& mean() const noexcept { return state_.mean; }
   const LMMAESOptions& options() const noexcept { return options_; }
   /// The z of the current samples.
   const Eigen::MatrixXd& standard_normal_draws() const noexcept { return z_; }
@@ -185,11 +166,13 @@ class LMMAES : public detail::StateCheckpoint<LMMAES> {
   const Eigen::MatrixXd& search_directions() const noexcept { return d_; }
 
   /// Strategy constants (for tests and reports).
-  Index mu() const noexcept { return mu_; }
-  double mu_eff() const noexcept { return mu_eff_; }
-  const Eigen::VectorXd& weights() const noexcept { return weights_; }
-  double c_sigma() const noexcept { return c_sigma_; }
-  /// c_d,j and c_c,j, j = 1 ... m (index j - 1).
+  Index mu() const noexcept { return parameters_.mu; }
+  double mu_eff() const noexcept { return parameters_.mu_eff; }
+  const Eigen::VectorXd& weights() const noexcept { return parameters_.weights; }
+  /// Cumulation of the step-size path (the step size's damping is 2).
+  double c_sigma() const noexcept { return parameters_.c_sigma; }
+  /// c_d,j and c_c,j, j = 1 ... m (index j - 1): the cumulation of direction vector j (a vector
+  /// of rates where the other members have one c_c).
   const Eigen::VectorXd& c_d() const noexcept { return c_d_; }
   const Eigen::VectorXd& c_c() const noexcept { return c_c_; }
 
@@ -213,17 +196,9 @@ class LMMAES : public detail::StateCheckpoint<LMMAES> {
  private:
   static constexpr const char* where = "xdream::LMMAES";
 
-  static Index checked_size(Index n) {
-    detail::require_at_least(where, "code_size", n, Index{2});
-    return n;
-  }
-
   void sample() {
-    const Index n = code_size(), lambda = options_.population_size;
-    z_.resize(n, lambda);
-    detail::fill_standard_normal(z_, options_.seed, state_.generation, options_.threads);
-    d_.resize(n, lambda);
-    samples_.resize(n, lambda);
+    const Index lambda = options_.population_size;
+    detail::draw_generation(options_, state_.generation, code_size(), z_, d_, samples_);
     const Index used = static_cast<Index>(
         std::min<std::uint64_t>(state_.generation, static_cast<std::uint64_t>(options_.memory)));
     detail::parallel_for(lambda, options_.threads, [&](Index k) {
@@ -240,9 +215,9 @@ class LMMAES : public detail::StateCheckpoint<LMMAES> {
 
   LMMAESOptions options_;
   LMMAESState state_;
-  Index mu_ = 0;
-  Eigen::VectorXd weights_, c_d_, c_c_;
-  double mu_eff_ = 0, c_sigma_ = 0;
+  // mu, weights, mu_eff and c_sigma; the member's other rates are the vectors below.
+  detail::CMAParameters parameters_;
+  Eigen::VectorXd c_d_, c_c_;
   Eigen::MatrixXd z_, d_;
   Population samples_;
   Eigen::VectorXd z_w_, d_w_;

@@ -2,19 +2,17 @@
 /// @file
 /// Antithetic natural evolution strategies with an isotropic Gaussian (Ilyas-style NES).
 
-#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/algorithms/detail/antithetic.hpp>
 #include <xdream/detail/check_scores.hpp>
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/population.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <tuple>
-#include <utility>
 
 namespace xdream {
 
@@ -69,119 +67,75 @@ struct NESState {
 /// generation with no valid pair changes nothing and shows the same samples again. The
 /// recommendation is the centre. Pair k of generation g is drawn from stream (seed, g, k): a
 /// seed gives the same run at any thread count.
-class NES : public detail::StateCheckpoint<NES> {
+class NES : public detail::AntitheticSearch<NES, NESOptions, NESState> {
+  using Base = detail::AntitheticSearch<NES, NESOptions, NESState>;
+  friend Base;
+
  public:
   /// Starts at centre 0.
   explicit NES(Index code_size, NESOptions options = {})
       : NES(Code::Zero(checked_size(code_size)), options) {}
 
   /// Starts at the given centre.
-  explicit NES(const Code& initial_centre, NESOptions options = {}) : options_(options) {
-    constexpr const char* where = "xdream::NES";
-    checked_size(initial_centre.size());
-    if (!initial_centre.allFinite()) {
-      throw std::invalid_argument("xdream::NES: the initial centre holds NaN or inf");
-    }
-    detail::require_pairs(where, options_.population_size);
-    detail::require_positive(where, "radius", options_.radius);
-    detail::require_positive(where, "learning_rate", options_.learning_rate);
-    if (!(options_.radius_learning_rate >= 0.0 && std::isfinite(options_.radius_learning_rate))) {
-      detail::invalid(where, "radius_learning_rate", detail::to_text(options_.radius_learning_rate),
-                      "a finite value >= 0");
-    }
-    detail::require_positive(where, "min_radius", options_.min_radius);
-    if (options_.radius_learning_rate > 0.0 && options_.radius < options_.min_radius) {
-      detail::invalid(where, "radius", detail::to_text(options_.radius),
-                      ">= min_radius = " + detail::to_text(options_.min_radius) +
-                          " while radius_learning_rate > 0");
-    }
-    detail::require_at_least(where, "threads", options_.threads, 1);
-    z_.resize(initial_centre.size(), options_.population_size / 2);
-    weights_.resize(options_.population_size / 2);
-    state_.centre = initial_centre.cast<double>();
+  explicit NES(const Code& initial_centre, NESOptions options = {})
+      : Base(initial_centre, options) {
     state_.radius = options_.radius;
     sample();
   }
-
-  /// The codes to present now (`code_size x population_size`; columns 2k and 2k + 1 are the pair
-  /// c + r z_k, c - r z_k).
-  const Population& ask() const noexcept { return samples_; }
 
   /// Takes one score per column of `ask()` (larger is better, NaN = no response), moves the
   /// centre (and the radius) and samples the next generation.
   void tell(const Scores& scores) {
     detail::check_scores("xdream::NES::tell", scores, options_.population_size);
-    const Index pairs = z_.cols();
     const double dimension = static_cast<double>(code_size());
     const bool learn_radius = options_.radius_learning_rate > 0.0;
-    Index valid = 0;
     double radius_step = 0.0;
-    for (Index k = 0; k < pairs; ++k) {
-      weights_[k] = 0.0;
-      if (!detail::pair_valid(scores, k)) continue;
-      ++valid;
-      const double plus = scores[2 * k], minus = scores[2 * k + 1];
-      // Over the pair, f+ z_k + f- (-z_k) = 2 ((f+ - f-) / 2) z_k.
-      weights_[k] = (plus - minus) / 2.0;
+    const Index valid = weigh_pairs(scores, [&](Index k, double plus, double minus) {
       if (learn_radius) {
         radius_step += (plus + minus) / 2.0 * (z_.col(k).squaredNorm() / dimension - 1.0);
       }
-    }
+      // Over the pair, f+ z_k + f- (-z_k) = 2 ((f+ - f-) / 2) z_k.
+      return (plus - minus) / 2.0;
+    });
     if (valid == 0) return;  // nothing learned: show the same samples again
     const double radius = state_.radius, count = static_cast<double>(valid);
-    state_.centre.noalias() += (options_.learning_rate / (count * radius)) * (z_ * weights_);
+    // Both steps use the old radius; the centre moves in `advance`.
     if (learn_radius) {
       state_.radius =
           std::max(radius + options_.radius_learning_rate * (radius_step / count) / radius,
                    options_.min_radius);
     }
-    ++state_.generation;
-    sample();
+    advance(options_.learning_rate / (count * radius));
   }
 
-  /// The centre of the search distribution (never the luckiest sample).
-  Code recommendation() const { return state_.centre.cast<float>(); }
-
-  Index code_size() const noexcept { return state_.centre.size(); }
-  Index population_size() const noexcept { return options_.population_size; }
-  std::uint64_t generation() const noexcept { return state_.generation; }
-  const Eigen::VectorXd& centre() const noexcept { return state_.centre; }
   /// The current search radius r.
   double radius() const noexcept { return state_.radius; }
-  const NESOptions& options() const noexcept { return options_; }
 
   /// The stable name that tags this algorithm's checkpoints.
   static std::string name() { return "nes"; }
 
-  const NESState& state() const noexcept { return state_; }
-  /// Continues from a saved state (same options); resamples the current generation exactly.
-  void restore(NESState state) {
-    if (state.centre.size() != code_size() || !state.centre.allFinite() || !(state.radius > 0.0) ||
-        !std::isfinite(state.radius)) {
-      throw std::invalid_argument("xdream::NES::restore: the state does not fit a code size of " +
-                                  std::to_string(code_size()) +
-                                  " (or its centre or radius is not finite, or radius <= 0)");
-    }
-    state_ = std::move(state);
-    sample();
-  }
-
  private:
-  static Index checked_size(Index n) {
-    detail::require_at_least("xdream::NES", "code_size", n, Index{1});
-    return n;
-  }
+  static constexpr const char* where = "xdream::NES";
+  static constexpr const char* state_rule =
+      " (or its centre or radius is not finite, or radius <= 0)";
 
-  void sample() {
-    detail::antithetic_samples(state_.centre, state_.radius, options_.seed, state_.generation,
-                               options_.threads, z_, samples_);
+  static void check_own_options(const NESOptions& options) {
+    if (!(options.radius_learning_rate >= 0.0 && std::isfinite(options.radius_learning_rate))) {
+      detail::invalid(where, "radius_learning_rate", detail::to_text(options.radius_learning_rate),
+                      "a finite value >= 0");
+    }
+    detail::require_positive(where, "min_radius", options.min_radius);
+    if (options.radius_learning_rate > 0.0 && options.radius < options.min_radius) {
+      detail::invalid(where, "radius", detail::to_text(options.radius),
+                      ">= min_radius = " + detail::to_text(options.min_radius) +
+                          " while radius_learning_rate > 0");
+    }
   }
-
-  NESOptions options_;
-  NESState state_;
-  Eigen::MatrixXd z_;  // the pairs' directions z_k
-  Eigen::VectorXd weights_;
-  Population samples_;
+  static bool own_state_fits(const NESState& state) {
+    return state.radius > 0.0 && std::isfinite(state.radius);
+  }
+  // The pairs are drawn at the learned radius.
+  double probe_scale() const noexcept { return state_.radius; }
 };
 
 }  // namespace xdream

@@ -2,11 +2,12 @@
 /// @file
 /// Search on the sphere |z| = R: Wang & Ponce's SphereCMA.
 
-#include <xdream/detail/state_checkpoint.hpp>
+#include <xdream/algorithms/detail/cma_parameters.hpp>
 #include <xdream/algorithms/detail/ranking.hpp>
 #include <xdream/algorithms/detail/sampling.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/parallel.hpp>
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/population.hpp>
 #include <xdream/random.hpp>
@@ -215,8 +216,7 @@ class SphereCMA : public detail::StateCheckpoint<SphereCMA> {
     detail::require_positive(where, "radius", options_.radius);
     const Index lambda = options_.population_size;
     detail::require_at_least(where, "population_size", lambda, Index{2});
-    mu_ = options_.mu == 0 ? lambda / 2 : options_.mu;
-    detail::require_closed(where, "mu", mu_, Index{1}, lambda);
+    mu_ = detail::parent_count(where, lambda, options_.mu);
     detail::require_positive(where, "learning_rate", options_.learning_rate);
     const auto angle = [](const char* name, double value) {
       if (!(value > 0.0 && value <= 180.0)) {
@@ -228,12 +228,7 @@ class SphereCMA : public detail::StateCheckpoint<SphereCMA> {
     detail::require_at_least(where, "schedule_generations", options_.schedule_generations,
                              Index{2});
     detail::require_at_least(where, "threads", options_.threads, 1);
-    weights_.resize(mu_);
-    for (Index i = 0; i < mu_; ++i) {
-      weights_[i] =
-          std::log(static_cast<double>(mu_) + 0.5) - std::log(static_cast<double>(i) + 1.0);
-    }
-    weights_ /= weights_.sum();
+    weights_ = detail::normalized_log_rank_weights(mu_, static_cast<double>(mu_));
   }
 
   void start(const Eigen::VectorXd& c, bool uniform_start) {

@@ -2,11 +2,14 @@
 /// @file
 /// Ranking of scores for the distribution-based algorithms.
 
+#include <xdream/detail/check_scores.hpp>
 #include <xdream/population.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
+#include <string_view>
 #include <vector>
 
 namespace xdream::detail {
@@ -26,6 +29,18 @@ inline void rank_descending(const Scores& scores, std::vector<Index>& order) {
 /// Number of non-NaN scores.
 inline Index count_valid(const Scores& scores) {
   return static_cast<Index>((scores.array() == scores.array()).count());
+}
+
+/// The start of a ranked `tell`: checks the scores (`where`: the caller, for messages) and,
+/// unless none is valid, ranks them into `order` and counts the generation. Returns false, having
+/// changed nothing, when no score is valid (the caller then shows the same samples again).
+inline bool rank_new_generation(std::string_view where, const Scores& scores, Index expected,
+                                std::vector<Index>& order, std::uint64_t& generation) {
+  check_scores(where, scores, expected);
+  if (count_valid(scores) == 0) return false;
+  rank_descending(scores, order);
+  ++generation;
+  return true;
 }
 
 }  // namespace xdream::detail

@@ -31,4 +31,17 @@ void fill_standard_normal(Matrix& z, std::uint64_t seed, std::uint64_t generatio
   });
 }
 
+/// Draws a generation's deviates z (code size n x `options.population_size`, column k from stream
+/// (seed, generation, k)) and gives `mapped` and `samples` the same shape, for a caller that maps
+/// each column of z into them.
+template <class Options>
+void draw_generation(const Options& options, std::uint64_t generation, Index n, Eigen::MatrixXd& z,
+                     Eigen::MatrixXd& mapped, Population& samples) {
+  const Index lambda = options.population_size;
+  z.resize(n, lambda);
+  fill_standard_normal(z, options.seed, generation, options.threads);
+  mapped.resize(n, lambda);
+  samples.resize(n, lambda);
+}
+
 }  // namespace xdream::detail
