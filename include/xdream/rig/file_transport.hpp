@@ -59,26 +59,16 @@ struct FileTransportOptions {
   bool fast_png = true;
 };
 
-/// The file transport. `exchange` is the shared directory; `raw` receives a byte-for-byte copy
-/// of every response file (the run's `rig/raw/`). Both must exist. The exchange directory is
-/// locked (`.xdream-rig.lock`) while the transport is open: a second session on it is refused.
+/// The file transport. `exchange` is the shared directory (it must exist); every response file
+/// is copied byte for byte into the archive directory (`set_archive`: the run's `rig/raw/`)
+/// before anything else. The exchange directory is locked (`.xdream-rig.lock`) while the
+/// transport is open: a second session on it is refused.
 template <class Clock = SteadyClock>
 class FileTransport {
  public:
-  FileTransport(std::filesystem::path exchange, std::filesystem::path raw, Clock& clock,
-                FileTransportOptions options = {})
-      : exchange_(std::move(exchange)), raw_(std::move(raw)), clock_(&clock), options_(options) {
-    for (const auto& [what, dir] : {std::pair{"exchange", &exchange_}, {"raw archive", &raw_}}) {
-      std::error_code error;
-      if (!std::filesystem::is_directory(*dir, error)) {
-        throw std::invalid_argument(std::string("xdream::rig::FileTransport: the ") + what +
-                                    " directory '" + dir->string() + "' does not exist");
-      }
-      if (::access(dir->c_str(), W_OK | X_OK) != 0) {
-        throw std::invalid_argument(std::string("xdream::rig::FileTransport: the ") + what +
-                                    " directory '" + dir->string() + "' is not writable");
-      }
-    }
+  FileTransport(std::filesystem::path exchange, Clock& clock, FileTransportOptions options = {})
+      : exchange_(std::move(exchange)), clock_(&clock), options_(options) {
+    check_directory("exchange", exchange_);
     if (!(options_.poll_s > 0 && options_.poll_s <= 60) || options_.stable_polls < 1 ||
         options_.parse_retries < 0 || !(options_.retry_window_s >= 0) ||
         !(options_.unknown_reject_fraction >= 0 && options_.unknown_reject_fraction <= 1) ||
@@ -86,6 +76,29 @@ class FileTransport {
       throw std::invalid_argument("xdream::rig::FileTransport: a setting is out of range");
     }
   }
+
+  /// Where every response file is archived as received (must exist before blocks are sent).
+  void set_archive(std::filesystem::path raw) {
+    check_directory("raw archive", raw);
+    raw_ = std::move(raw);
+  }
+
+ private:
+  static void check_directory(const char* what, const std::filesystem::path& dir) {
+    {
+      std::error_code error;
+      if (!std::filesystem::is_directory(dir, error)) {
+        throw std::invalid_argument(std::string("xdream::rig::FileTransport: the ") + what +
+                                    " directory '" + dir.string() + "' does not exist");
+      }
+      if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        throw std::invalid_argument(std::string("xdream::rig::FileTransport: the ") + what +
+                                    " directory '" + dir.string() + "' is not writable");
+      }
+    }
+  }
+
+ public:
   FileTransport(const FileTransport&) = delete;
   FileTransport& operator=(const FileTransport&) = delete;
   ~FileTransport() { close(); }
@@ -456,6 +469,7 @@ class FileTransport {
 
   // A byte-for-byte copy in the raw archive (a name of its own when one is there already).
   void archive(const std::filesystem::path& path) {
+    if (raw_.empty()) throw std::logic_error("xdream::rig::FileTransport: no archive directory");
     writing([&] {
       const std::vector<std::byte> bytes = io::read_file(path);
       io::write_file_atomically(unique(raw_ / path.filename()), bytes);

@@ -1,0 +1,349 @@
+#include "journal_file.hpp"
+
+#include <xdream/io/npy.hpp>
+#include <xdream/rig/stop.hpp>
+
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace xdream_rig {
+
+namespace fs = std::filesystem;
+using xdream::rig::EntryKind;
+using xdream::rig::JournalEntry;
+using xdream::rig::StimulusKind;
+
+namespace {
+
+const char* kind_letter(StimulusKind kind) { return kind == StimulusKind::synthetic ? "s" : "r"; }
+
+// A number as JSON: NaN and infinities have no JSON spelling; they are written as null.
+nlohmann::json number(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json to_json(const JournalEntry& e) {
+  nlohmann::json line{{"kind", xdream::rig::to_string(e.kind)}, {"t", e.t}};
+  if (e.block) line["block"] = e.block;
+  if (e.kind == EntryKind::block_submitted || e.kind == EntryKind::block_reattached ||
+      e.kind == EntryKind::block_closed || e.kind == EntryKind::responses ||
+      e.kind == EntryKind::reissue || e.kind == EntryKind::reshow ||
+      e.kind == EntryKind::generation_done) {
+    line["generation"] = e.generation;
+    line["attempt"] = e.attempt;
+  }
+  if (!e.reason.empty()) line["reason"] = e.reason;
+  if (!e.source.empty()) line["source"] = e.source;
+  if (e.submitted) {
+    nlohmann::json stimuli = nlohmann::json::array();
+    for (const auto& s : e.submitted->stimuli) stimuli.push_back({s.id, kind_letter(s.kind)});
+    line["stimuli"] = stimuli;
+    line["reshow"] = e.submitted->reshow;
+    line["reps"] = e.submitted->reps;
+  }
+  if (!e.responses.empty()) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : e.responses) {
+      rows.push_back({r.stim_id, kind_letter(r.kind), r.rep, r.channel, number(r.value)});
+    }
+    line["rows"] = rows;
+  }
+  if (!e.channels.empty()) line["channels"] = e.channels;
+  switch (e.kind) {
+    case EntryKind::block_closed:
+      line["valid"] = e.valid;
+      line["total"] = e.total;
+      line["seconds"] = e.seconds;
+      line["reference_mean"] = number(e.reference_mean);
+      break;
+    case EntryKind::generation_done: {
+      line["valid"] = e.valid;
+      line["total"] = e.total;
+      nlohmann::json scores = nlohmann::json::array();
+      for (double s : e.scores) scores.push_back(number(s));
+      line["scores"] = scores;
+      break;
+    }
+    case EntryKind::progress:
+      line["done"] = e.done;
+      line["paused"] = e.paused;
+      break;
+    default:
+      break;
+  }
+  return line;
+}
+
+std::string csv_row(const nlohmann::json& row, std::uint32_t block, std::uint32_t generation,
+                    std::uint32_t attempt) {
+  // block,attempt,generation,stim_id,kind,rep,channel,value,outcome
+  const bool missing = row[4].is_null();
+  char value[40] = "";
+  if (!missing) std::snprintf(value, sizeof value, "%.17g", row[4].get<double>());
+  return std::to_string(block) + "," + std::to_string(attempt) + "," + std::to_string(generation) +
+         "," + row[0].get<std::string>() + "," +
+         (row[1] == "s" ? "synthetic" : "reference") + "," + std::to_string(row[2].get<int>()) +
+         "," + row[3].get<std::string>() + "," + value + "," + (missing ? "nan" : "valid") + "\n";
+}
+
+constexpr const char* csv_header = "block,attempt,generation,stim_id,kind,rep,channel,value,outcome\n";
+
+int open_append(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  }
+  return fd;
+}
+
+// Writes all of `text` and syncs it; a full disk stops the session cleanly.
+void write_synced(int fd, const std::string& text, const fs::path& path) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ::ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      if (error == ENOSPC) {
+        throw xdream::rig::RigStop(xdream::rig::StopReason::disk_full,
+                                   path.string() + ": " + std::strerror(error));
+      }
+      throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(error));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fdatasync(fd) != 0 && errno == ENOSPC) {
+    throw xdream::rig::RigStop(xdream::rig::StopReason::disk_full,
+                               path.string() + ": " + std::strerror(ENOSPC));
+  }
+}
+
+}  // namespace
+
+Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
+  Replay replay;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return replay;
+  std::map<std::uint32_t, xdream::rig::RecoveredBlock> blocks;
+  std::string line;
+  std::uintmax_t offset = 0;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: a line cut by a crash
+    nlohmann::json entry;
+    try {
+      entry = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception&) {
+      break;  // a damaged line ends what can be trusted
+    }
+    offset += line.size() + 1;
+    replay.whole_bytes = offset;
+    ++replay.entries;
+    const std::string kind = entry.value("kind", "");
+    const std::uint32_t block = entry.value("block", 0u);
+    if (kind == "RESULT_RECEIVED") {
+      for (const auto& row : entry.at("rows")) {
+        replay.responses.push_back({{"block", block},
+                                    {"generation", entry.value("generation", 0u)},
+                                    {"attempt", entry.value("attempt", 1u)},
+                                    {"row", row}});
+      }
+    }
+    if (block < from_block || block == 0) continue;
+    if (kind == "BLOCK_SUBMITTED" || kind == "BLOCK_REATTACHED") {
+      xdream::rig::RecoveredBlock& b = blocks[block];
+      b.number = block;
+      b.generation = entry.at("generation").get<std::uint32_t>();
+      b.attempt = entry.at("attempt").get<std::uint32_t>();
+      b.reshow = entry.value("reshow", false);
+      b.stim_ids.clear();
+      for (const auto& s : entry.at("stimuli")) b.stim_ids.push_back(s[0].get<std::string>());
+    } else if (kind == "RESULT_RECEIVED" && blocks.count(block)) {
+      for (const auto& row : entry.at("rows")) {
+        blocks[block].responses.push_back(
+            {row[0].get<std::string>(),
+             row[1] == "s" ? StimulusKind::synthetic : StimulusKind::reference,
+             row[2].get<int>(), row[3].get<std::string>(),
+             row[4].is_null() ? std::nan("") : row[4].get<double>()});
+      }
+    } else if (kind == "BLOCK_CLOSED" && blocks.count(block)) {
+      blocks[block].closed = true;
+    }
+  }
+  for (auto& [number, b] : blocks) replay.blocks.push_back(std::move(b));
+  return replay;
+}
+
+JournalFile::JournalFile(const fs::path& exchange, const xdream::Population* codes, bool quiet)
+    : exchange_(exchange), codes_(codes), quiet_(quiet) {}
+
+void JournalFile::open(const fs::path& run, std::uintmax_t keep_bytes) {
+  run_ = run;
+  std::error_code error;
+  fs::create_directories(run_ / "rig" / "raw", error);
+  fs::create_directories(run_ / "rig" / "blocks", error);
+  const fs::path journal = run_ / "rig" / "journal.jsonl";
+  if (keep_bytes != ~std::uintmax_t{0} && fs::exists(journal, error) &&
+      fs::file_size(journal, error) > keep_bytes) {
+    fs::resize_file(journal, keep_bytes, error);
+  }
+  fd_ = open_append(journal);
+  const fs::path responses = run_ / "responses.csv";
+  const bool fresh = !fs::exists(responses, error);
+  csv_fd_ = open_append(responses);
+  if (fresh) write_synced(csv_fd_, csv_header, responses);
+}
+
+JournalFile::~JournalFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (csv_fd_ >= 0) ::close(csv_fd_);
+}
+
+void JournalFile::append(const std::string& line) {
+  if (fd_ < 0) throw std::logic_error("xdream-rig: the journal is not open");
+  write_synced(fd_, line + "\n", run_ / "rig" / "journal.jsonl");
+}
+
+void JournalFile::csv(const std::string& text) { write_synced(csv_fd_, text, run_ / "responses.csv"); }
+
+void JournalFile::write(const nlohmann::json& line) { append(line.dump()); }
+
+void JournalFile::rebuild_responses(const std::vector<nlohmann::json>& responses) {
+  std::string text = csv_header;
+  for (const auto& r : responses) {
+    text += csv_row(r.at("row"), r.at("block").get<std::uint32_t>(),
+                    r.at("generation").get<std::uint32_t>(), r.at("attempt").get<std::uint32_t>());
+  }
+  ::close(csv_fd_);
+  const fs::path path = run_ / "responses.csv";
+  xdream::io::write_file_atomically(path, std::as_bytes(std::span(text.data(), text.size())));
+  csv_fd_ = open_append(path);
+}
+
+void JournalFile::record(const JournalEntry& entry) {
+  nlohmann::json line = to_json(entry);
+  if (entry.kind == EntryKind::block_submitted) {
+    // The codes the block shows, on disk before the block is sent.
+    char name[32];
+    std::snprintf(name, sizeof name, "%03u", entry.block);
+    const fs::path dir = run_ / "rig" / "blocks" / name;
+    std::error_code error;
+    fs::create_directories(dir, error);
+    if (codes_ != nullptr && codes_->size() > 0) {
+      try {
+        xdream::io::save_npy(dir / "codes.npy", *codes_);
+      } catch (const std::exception& e) {
+        if (std::string(e.what()).find(std::strerror(ENOSPC)) != std::string::npos) {
+          throw xdream::rig::RigStop(xdream::rig::StopReason::disk_full, e.what());
+        }
+        throw;
+      }
+    }
+    if (last_closed_t_ >= 0.0) {
+      line["turnaround_s"] = entry.t - last_closed_t_;
+      counts_.turnaround_s.push_back(entry.t - last_closed_t_);
+    }
+  }
+  append(line.dump());
+  // Test hook (tests/rig): XDREAM_RIG_KILL_AT_ENTRY=N kills the process with SIGKILL once its
+  // N-th journal entry is on disk, to test a resume from every kind of journal point.
+  static const long kill_at = [] {
+    const char* text = std::getenv("XDREAM_RIG_KILL_AT_ENTRY");
+    return text ? std::strtol(text, nullptr, 10) : LONG_MAX;
+  }();
+  if (++entries_ >= kill_at) std::raise(SIGKILL);
+  switch (entry.kind) {
+    case EntryKind::responses: {
+      std::string rows;
+      for (const auto& row : line.at("rows")) rows += csv_row(row, entry.block, entry.generation, entry.attempt);
+      csv(rows);
+      counts_.responses += static_cast<long long>(entry.responses.size());
+      break;
+    }
+    case EntryKind::block_closed:
+      last_closed_t_ = entry.t;
+      ++counts_.blocks;
+      if (std::isfinite(entry.reference_mean)) {
+        if (counts_.first_reference == 0.0) counts_.first_reference = entry.reference_mean;
+        counts_.last_reference = entry.reference_mean;
+      }
+      keep_block_files(entry);
+      break;
+    case EntryKind::reshow: ++counts_.reshows; break;
+    case EntryKind::reissue: ++counts_.reissues; break;
+    case EntryKind::alarm: ++counts_.alarms; break;
+    case EntryKind::fault: ++counts_.faults; break;
+    case EntryKind::rejected: ++counts_.rejected; break;
+    case EntryKind::waiting: ++counts_.waiting; break;
+    default: break;
+  }
+  print(entry);
+}
+
+// The block's manifest and images, linked (or copied) from the exchange directory.
+void JournalFile::keep_block_files(const JournalEntry& entry) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%03u", entry.block);
+  const fs::path dir = run_ / "rig" / "blocks" / name;
+  std::error_code error;
+  fs::create_directories(dir, error);
+  const std::string prefix = std::string("block") + name;
+  for (const auto& file : fs::directory_iterator(exchange_, error)) {
+    const std::string file_name = file.path().filename().string();
+    const bool ours = file_name.rfind(prefix + "_", 0) == 0 || file_name == prefix + ".manifest.json";
+    if (!ours || fs::exists(dir / file_name, error)) continue;
+    fs::create_hard_link(file.path(), dir / file_name, error);
+    if (error) fs::copy_file(file.path(), dir / file_name, error);
+  }
+}
+
+void JournalFile::print(const JournalEntry& e) {
+  char line[400];
+  switch (e.kind) {
+    case EntryKind::block_closed: {
+      if (quiet_) return;
+      const double turnaround = counts_.turnaround_s.empty() ? 0.0 : counts_.turnaround_s.back();
+      const double drift = counts_.first_reference != 0.0 && std::isfinite(e.reference_mean)
+                               ? e.reference_mean / counts_.first_reference
+                               : std::nan("");
+      std::snprintf(line, sizeof line,
+                    "block %4u  gen %4u  attempt %u  %3d/%-3d valid  %7.1f s  turnaround %.3f s  "
+                    "reference %.4g (drift %.2f)  %s\n",
+                    e.block, e.generation, e.attempt, e.valid, e.total, e.seconds, turnaround,
+                    e.reference_mean, drift, e.reason.c_str());
+      std::fputs(line, stdout);
+      std::fflush(stdout);
+      return;
+    }
+    case EntryKind::alarm:
+    case EntryKind::waiting:
+    case EntryKind::reissue:
+      std::snprintf(line, sizeof line, "%s block %u: %s\n", xdream::rig::to_string(e.kind), e.block,
+                    e.reason.c_str());
+      std::fputs(line, stderr);
+      return;
+    case EntryKind::fault:
+    case EntryKind::rejected:
+    case EntryKind::reshow:
+    case EntryKind::peer_up:
+    case EntryKind::peer_down:
+      if (quiet_) return;
+      std::snprintf(line, sizeof line, "  %s block %u: %s%s%s\n", xdream::rig::to_string(e.kind),
+                    e.block, e.reason.c_str(), e.source.empty() ? "" : " ", e.source.c_str());
+      std::fputs(line, stdout);
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace xdream_rig

@@ -1,0 +1,84 @@
+#pragma once
+// xdream-rig's journal: every entry of the session, one JSON line each, appended and synced to
+// disk before the session goes on (rig/journal.jsonl); the long-format responses.csv; each
+// block's record in rig/blocks/NNN/ (its codes, written before the block is sent; its manifest
+// and images); the operator's lines. And the replay of a journal for --resume.
+
+#include <xdream/population.hpp>
+#include <xdream/rig/journal.hpp>
+#include <xdream/rig/objective.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xdream_rig {
+
+/// What a journal says of a session, for --resume.
+struct Replay {
+  /// The blocks at or after `from_block` (the first one not in the checkpoint), in order.
+  std::vector<xdream::rig::RecoveredBlock> blocks;
+  /// Every accepted response of the session (responses.csv is rebuilt from them).
+  std::vector<nlohmann::json> responses;
+  /// Bytes of the file that hold whole lines (a line cut by a crash is dropped).
+  std::uintmax_t whole_bytes = 0;
+  std::size_t entries = 0;
+};
+
+/// Reads a journal; `from_block` is the checkpoint's next block number.
+Replay replay_journal(const std::filesystem::path& file, std::uint32_t from_block);
+
+class JournalFile {
+ public:
+  /// A journal of the session whose exchange directory is `exchange`; `codes` points to the
+  /// codes of the generation being shown (written with each block). Operator lines go to
+  /// stdout (alarms to stderr) unless quiet. Nothing is written before `open`.
+  JournalFile(const std::filesystem::path& exchange, const xdream::Population* codes, bool quiet);
+
+  /// Opens (appending) `run/rig/journal.jsonl` and `run/responses.csv`, the journal truncated
+  /// first to `keep_bytes` when given (a resumed session drops a line cut by the crash).
+  void open(const std::filesystem::path& run, std::uintmax_t keep_bytes = ~std::uintmax_t{0});
+  ~JournalFile();
+  JournalFile(const JournalFile&) = delete;
+  JournalFile& operator=(const JournalFile&) = delete;
+
+  /// The RigObserver hook: journal `entry` (synced), then its side effects.
+  void record(const xdream::rig::JournalEntry& entry);
+
+  /// A line of the program's own (SESSION_START, SESSION_END ...), synced.
+  void write(const nlohmann::json& line);
+
+  /// Rewrites responses.csv from the responses of a replayed journal (resume).
+  void rebuild_responses(const std::vector<nlohmann::json>& responses);
+
+  /// Counts of the session so far, for the summary.
+  struct Counts {
+    int blocks = 0, reshows = 0, reissues = 0, alarms = 0, faults = 0, rejected = 0, waiting = 0;
+    long long responses = 0;
+    double last_reference = 0.0, first_reference = 0.0;
+    std::vector<double> turnaround_s;
+  };
+  const Counts& counts() const noexcept { return counts_; }
+
+ private:
+  void append(const std::string& line);
+  void csv(const std::string& text);
+  void keep_block_files(const xdream::rig::JournalEntry& entry);
+  void print(const xdream::rig::JournalEntry& entry);
+
+  std::filesystem::path run_, exchange_;
+  const xdream::Population* codes_;
+  bool quiet_;
+  int fd_ = -1, csv_fd_ = -1;
+  double last_closed_t_ = -1.0;
+  long entries_ = 0;
+  std::map<std::uint32_t, std::vector<std::string>> block_ids_;
+  Counts counts_;
+};
+
+}  // namespace xdream_rig

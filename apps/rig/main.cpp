@@ -1,0 +1,342 @@
+// xdream-rig: XDream's closed loop with a recording rig. The library's driver runs any algorithm
+// against a RigObjective; each generation's images and the natural reference images go to the
+// presentation computer in blocks (the file exchange of docs/rig-files.md), the rig's responses
+// come back, and everything is journaled before the session goes on (docs/rig.md).
+
+#include "journal_file.hpp"
+#include "plot.hpp"
+#include "rig_config.hpp"
+#include "run_directory.hpp"
+#include "search.hpp"
+
+#include <xdream/callbacks/checkpointer.hpp>
+#include <xdream/callbacks/scores_file.hpp>
+#include <xdream/driver.hpp>
+#include <xdream/io/checkpoint.hpp>
+#include <xdream/io/npy.hpp>
+#include <xdream/io/png.hpp>
+#include <xdream/io/sha256.hpp>
+#include <xdream/rig/file_transport.hpp>
+#include <xdream/rig/objective.hpp>
+#include <xdream/torch.hpp>
+#include <xdream/torch/image_writer.hpp>
+#include <xdream/version.hpp>
+
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include <unistd.h>
+
+#ifndef XDREAM_MODELS_DIR
+#define XDREAM_MODELS_DIR "models/fashion_mnist"
+#endif
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+namespace rig = xdream::rig;
+
+namespace xdream_rig {
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void ask_to_stop(int) { stop_requested = true; }
+
+/// The generator's images as the rig objective takes them; remembers the codes it was given
+/// (the journal writes them with each block, before the block is sent).
+class RigImageGenerator {
+ public:
+  explicit RigImageGenerator(xdream::TorchGenerator& generator) : generator_(&generator) {}
+  xdream::Index code_size() const { return generator_->code_size(); }
+  rig::RigImages generate(const xdream::Population& codes) {
+    codes_ = codes;
+    const auto [cpu, view] = xdream::image_view(generator_->generate(codes));
+    rig::RigImages images(static_cast<std::size_t>(view.count));
+    for (int i = 0; i < view.count; ++i) {
+      images[static_cast<std::size_t>(i)] = {
+          std::vector<float>(view.pixels + i * view.size(), view.pixels + (i + 1) * view.size()),
+          view.channels, view.height, view.width};
+    }
+    return images;
+  }
+  const xdream::Population& codes() const noexcept { return codes_; }
+
+ private:
+  xdream::TorchGenerator* generator_;
+  xdream::Population codes_;
+};
+
+using Transport = rig::FileTransport<rig::SteadyClock>;
+using Objective = rig::RigObjective<Transport, rig::SteadyClock, JournalFile>;
+using Session = xdream::Optimizer<RigImageGenerator&, Objective&, xdream::AnyAlgorithm>;
+
+/// Each generation's best image (by score; NaN never wins) as images/genNNNN.png.
+struct BestImageWriter {
+  fs::path folder;
+  void on_generation(const xdream::StimuliReport<rig::RigImages>& report) const {
+    xdream::Index best = -1;
+    for (xdream::Index i = 0; i < report.scores.size(); ++i) {
+      if (!std::isnan(report.scores[i]) && (best < 0 || report.scores[i] > report.scores[best])) best = i;
+    }
+    if (best < 0) return;
+    const rig::RigImage& image = report.stimuli[static_cast<std::size_t>(best)];
+    char name[32];
+    std::snprintf(name, sizeof name, "gen%04u.png", report.stats.generation);
+    xdream::io::write_png(folder / name, {image.pixels.data(), image.channels, image.height, image.width},
+                          {.scale = image.height < 64 ? 4 : 1});
+  }
+};
+
+/// The reference images: every PNG of `dir`, named by its file's stem.
+std::vector<rig::ReferenceImage> read_references(const std::string& dir) {
+  std::vector<rig::ReferenceImage> references;
+  if (dir.empty()) return references;
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) {
+    throw std::invalid_argument("option --references: '" + dir + "' is not a directory");
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (entry.is_regular_file(error) && entry.path().extension() == ".png") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    throw std::invalid_argument("option --references: '" + dir + "' holds no .png images");
+  }
+  for (const fs::path& file : files) {
+    std::string name = file.stem().string();
+    for (char& ch : name) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '_';
+    }
+    const xdream::io::Image image = xdream::io::read_png(file);
+    references.push_back({name, {image.pixels, image.channels, image.height, image.width}});
+  }
+  return references;
+}
+
+std::string new_session_tag() {
+  std::random_device device;
+  char tag[16];
+  std::snprintf(tag, sizeof tag, "%08x", static_cast<unsigned>(device()));
+  return tag;
+}
+
+rig::RigOptions rig_options(const RigConfig& c) {
+  rig::RigOptions o;
+  o.reps = c.reps;
+  o.max_reshows = c.max_reshows;
+  o.min_valid_fraction = c.min_valid_fraction;
+  o.max_reissues = c.max_reissues;
+  o.expected_block_s = c.expected_block_s;
+  o.soft_min_s = c.soft_min_s;
+  o.hard_deadline_s = c.hard_deadline_s;
+  o.poll_s = c.poll_s;
+  o.channels = c.channels;
+  if (!c.score_mean.empty()) {
+    o.score = rig::ScorePolicy::mean(c.score_mean);
+  } else {
+    o.score = rig::ScorePolicy::channel(!c.score.empty() ? c.score
+                                        : !c.channels.empty() ? c.channels.front()
+                                                              : "0");
+  }
+  o.order_seed = xdream::stream_seed(c.seed, 0, 0, xdream::Purpose::rig);
+  o.stop_requested = &stop_requested;
+  return o;
+}
+
+json read_config_json(const fs::path& dir) {
+  const fs::path file = dir / "config.json";
+  std::error_code error;
+  if (!fs::is_regular_file(file, error) || fs::file_size(file, error) > (1u << 20)) {
+    throw std::runtime_error("option --resume: '" + dir.string() +
+                             "' has no config.json of at most 1 MiB (not a run of xdream-rig)");
+  }
+  try {
+    return json::parse(std::ifstream(file));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("option --resume: '" + file.string() + "' is not JSON (" + e.what() + ")");
+  }
+}
+
+void write_summary(const fs::path& dir, const Session& session, const JournalFile& journal,
+                   const std::string& ended) {
+  const JournalFile::Counts& n = journal.counts();
+  json summary{{"ended", ended},
+               {"generations", session.history().size()},
+               {"stimuli", session.history().empty() ? 0 : session.history().back().stimuli},
+               {"blocks", n.blocks},
+               {"reshows", n.reshows},
+               {"reissues", n.reissues},
+               {"alarms", n.alarms},
+               {"faults", n.faults},
+               {"rejected_entries", n.rejected},
+               {"responses", n.responses}};
+  if (!session.history().empty()) {
+    summary["final_best"] = session.history().back().best;
+    summary["best_score_ever"] = session.state().best.score;
+  }
+  if (n.first_reference != 0.0) {
+    summary["reference_first"] = n.first_reference;
+    summary["reference_last"] = n.last_reference;
+  }
+  if (!n.turnaround_s.empty()) {
+    std::vector<double> t = n.turnaround_s;
+    std::sort(t.begin(), t.end());
+    summary["turnaround_median_s"] = t[t.size() / 2];
+    summary["turnaround_max_s"] = t.back();
+  }
+  xdream_apps::write_text_atomically(dir / "summary.json", summary.dump(2) + "\n");
+}
+
+int run_program(int argc, char** argv) {
+  Invocation invocation;
+  if (auto code = parse_command_line(argc, argv, invocation, XDREAM_MODELS_DIR)) return *code;
+  const bool resuming = !invocation.resume.empty();
+  const fs::path dir = resuming ? fs::path(invocation.resume) : fs::path(invocation.config.out);
+  xdream_apps::RunLock lock;
+  json recorded;
+  RigConfig c = invocation.config;
+  std::string session_tag = new_session_tag();
+  if (resuming) {
+    recorded = read_config_json(dir);
+    lock = xdream_apps::RunLock(dir, "option --resume");
+    if (!recorded.contains("settings") || !recorded.contains("session") ||
+        !recorded.at("session").is_string()) {
+      throw std::runtime_error("option --resume: '" + (dir / "config.json").string() +
+                               "' is not xdream-rig's");
+    }
+    c = settings_from_json(recorded.at("settings"),
+                           "option --resume: " + (dir / "config.json").string());
+    session_tag = recorded.at("session").get<std::string>();
+    if (invocation.config.device != "auto") c.device = invocation.config.device;
+    if (invocation.config.threads != 0) c.threads = invocation.config.threads;
+    if (fs::exists(dir / "DONE")) {
+      std::printf("xdream-rig: the session in %s is complete (summary.json)\n", dir.string().c_str());
+      return 0;
+    }
+  } else {
+    check(c);
+    xdream_apps::check_new_run_directory(dir, invocation.force);
+    for (std::string* path : {&c.dir, &c.references, &c.generator}) {
+      if (!path->empty()) *path = fs::absolute(*path).lexically_normal().string();
+    }
+  }
+
+  // Everything is checked before the run directory appears: the generator, the references,
+  // the algorithm, and the exchange directory (locked: no other session may use it).
+  xdream::set_torch_threads(c.threads);
+  xdream::TorchGenerator generator(c.generator, {.code_size = c.code_size, .device = c.device});
+  std::vector<rig::ReferenceImage> references = read_references(c.references);
+  xdream::AnyAlgorithm algorithm = xdream_apps::make_algorithm(c, generator.code_size(), nullptr);
+  const json record{
+      {"settings", c},
+      {"session", session_tag},
+      {"program", "xdream-rig"},
+      {"protocol", "xdream-rig-files 1"},
+      {"versions", {{"xdream", xdream::version_string}, {"libtorch", TORCH_VERSION}}},
+      {"models",
+       {{"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}}}},
+      {"seeds", {{"algorithm", c.seed}, {"order", rig_options(c).order_seed}}}};
+  if (resuming && recorded.at("models") != record.at("models")) {
+    throw std::runtime_error("option --resume: the generator file changed since the session started "
+                             "(its sha256 differs from config.json)");
+  }
+  rig::SteadyClock clock;
+  Transport transport(c.dir, clock, {.poll_s = c.poll_s});
+  RigImageGenerator images(generator);
+  JournalFile journal(c.dir, &images.codes(), invocation.quiet);
+  Objective objective(transport, clock, journal, session_tag, std::move(references), rig_options(c));
+
+  if (!resuming) lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
+  Session session(images, objective, std::move(algorithm));
+  const fs::path checkpoint = dir / "checkpoint.bin";
+  Replay replay;
+  if (resuming) {
+    if (fs::exists(checkpoint)) xdream::io::load_checkpoint(checkpoint, session);
+    replay = replay_journal(dir / "rig" / "journal.jsonl", objective.state().next_block);
+    objective.recover(replay.blocks);
+    journal.open(dir, replay.whole_bytes);
+    journal.rebuild_responses(replay.responses);
+  } else {
+    journal.open(dir);
+  }
+  transport.set_archive(dir / "rig" / "raw");
+  journal.write({{"kind", resuming ? "SESSION_RESUMED" : "SESSION_START"},
+                 {"session", session_tag},
+                 {"next_block", objective.state().next_block},
+                 {"generation", objective.state().generation},
+                 {"reattached_blocks", replay.blocks.size()},
+                 {"config_sha256", xdream::io::sha256(record.dump())}});
+  if (!invocation.quiet) {
+    std::printf("xdream-rig: session %s, %s%s, exchange %s, %llu generations of %lld images\n",
+                session_tag.c_str(), resuming ? "resuming " : "", dir.string().c_str(),
+                c.dir.c_str(), static_cast<unsigned long long>(c.generations),
+                static_cast<long long>(session.algorithm().population_size()));
+    std::fflush(stdout);
+  }
+
+  std::signal(SIGINT, ask_to_stop);
+  std::signal(SIGTERM, ask_to_stop);
+  xdream::callbacks::ScoresFile scores(dir / "scores.csv");
+  xdream::callbacks::Checkpointer checkpointer(checkpoint);
+  std::string ended = "complete";
+  int code = 0;
+  try {
+    session.run_until(xdream::budget::generations(c.generations), BestImageWriter{dir / "images"},
+                      scores, checkpointer);
+  } catch (const rig::RigStop& stop) {
+    // A clean stop: the last checkpoint and the journal hold everything; --resume continues.
+    ended = rig::to_string(stop.reason());
+    code = 3;
+    journal.write({{"kind", "SESSION_END"}, {"ended", ended}, {"why", stop.what()}});
+    scores.write(session.history());
+    write_summary(dir, session, journal, ended);
+    std::fprintf(stderr, "xdream-rig: stopped (%s); --resume %s continues the session\n",
+                 stop.what(), dir.string().c_str());
+    return code;
+  }
+  transport.finish();
+  journal.write({{"kind", "SESSION_END"}, {"ended", ended}});
+  if (session.last_codes().size() > 0) {
+    xdream::io::save_npy(dir / "codes.npy", session.last_codes());
+    xdream::io::save_npy(dir / "best_code.npy", xdream::Code(session.state().best.code));
+  }
+  scores.write(session.history());
+  write_summary(dir, session, journal, ended);
+  xdream_apps::plot_run(dir, "xdream-rig");
+  xdream_apps::write_text_atomically(dir / "DONE", "");
+  if (!invocation.quiet) {
+    std::printf("xdream-rig: %zu generations, %d blocks, %lld responses; record: %s\n",
+                session.history().size(), journal.counts().blocks, journal.counts().responses,
+                dir.string().c_str());
+  }
+  return code;
+}
+
+}  // namespace
+}  // namespace xdream_rig
+
+int main(int argc, char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {  // LibTorch's threads wait without spinning
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);
+  }
+  try {
+    return xdream_rig::run_program(argc, argv);
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    if (const auto end = message.find('\n'); end != std::string::npos) message.resize(end);
+    std::fprintf(stderr, "xdream-rig: error: %s\n", message.c_str());
+    return 1;
+  }
+}

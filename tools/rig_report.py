@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""What happened in an xdream-rig session, from its run directory: generations, blocks, the share
+of images with a response, every fault and how it was handled, alarms, the turnaround, and the
+evolved images' response against the best reference image's.
+
+    /usr/bin/python3 tools/rig_report.py RUN_DIR [--fakerig-log FILE]
+
+With the simulated rig's log (xdream-fakerig --log) it also checks that nothing was lost: every
+response the rig produced is in responses.csv exactly once, or journaled as rejected (duplicate,
+conflict, late, unknown) with its reason, or was in a file xdream quarantined.
+"""
+import argparse
+import collections
+import csv
+import json
+import math
+import os
+import sys
+
+
+def read_journal(path):
+    entries = []
+    with open(path) as f:
+        for line in f:
+            if line.endswith("\n"):
+                entries.append(json.loads(line))
+    return entries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run_dir")
+    parser.add_argument("--fakerig-log", help="the simulated rig's log, to check nothing was lost")
+    args = parser.parse_args()
+    journal = read_journal(os.path.join(args.run_dir, "rig", "journal.jsonl"))
+    kinds = collections.Counter(e["kind"] for e in journal)
+    closed = [e for e in journal if e["kind"] == "BLOCK_CLOSED"]
+    told = [e for e in journal if e["kind"] == "OPTIMIZER_TOLD"]
+    valid = sum(e["valid"] for e in told)
+    total = sum(e["total"] for e in told)
+    print(f"session: {len(told)} generations told, {len(closed)} blocks "
+          f"({kinds['RESHOW']} re-shows, {kinds['REISSUE']} re-issues), "
+          f"{valid}/{total} images with a response ({100.0 * valid / max(total, 1):.1f} %)")
+    print(f"  blocks closed complete: {sum(e['reason'] == 'complete' for e in closed)}, "
+          f"after the hard deadline: {sum(e['reason'] == 'timeout' for e in closed)}; "
+          f"resumed {kinds['SESSION_RESUMED']} times; {kinds['BLOCK_REATTACHED']} blocks taken up again")
+    turnaround = sorted(e["turnaround_s"] for e in journal if "turnaround_s" in e)
+    if turnaround:
+        print(f"  turnaround (responses in -> next block out): median {1e3 * turnaround[len(turnaround) // 2]:.1f} ms, "
+              f"max {1e3 * turnaround[-1]:.1f} ms")
+
+    print("faults and how they were handled:")
+    handled = collections.Counter()
+    for e in journal:
+        if e["kind"] in ("FAULT", "REJECTED", "WAITING", "ALARM", "RESHOW", "REISSUE"):
+            reason = e.get("reason", "")
+            key = reason.split(":")[0] if e["kind"] in ("FAULT", "REJECTED") else e["kind"]
+            handled[(e["kind"], key)] += 1
+    what = {
+        ("FAULT", "quarantined"): "moved to quarantine/ with its reason; the block waited on",
+        ("FAULT", "parse_retry"): "read again once stable (a file still being written)",
+        ("FAULT", "transposed"): "read in the other orientation, journaled",
+        ("REJECTED", "duplicate"): "counted once (re-sent responses)",
+        ("REJECTED", "conflict"): "the first value kept, the conflict journaled",
+        ("REJECTED", "late"): "journaled, not counted (the generation was already told)",
+        ("REJECTED", "unknown"): "dropped (names no stimulus of the block)",
+        ("REJECTED", "channels"): "refused: the scored channel is missing",
+        ("RESHOW", "RESHOW"): "the images without a response shown again",
+        ("REISSUE", "REISSUE"): "the generation shown again (too few responses)",
+        ("WAITING", "WAITING"): "the operator told why the block waits",
+        ("ALARM", "ALARM"): "the operator alarmed; the session went on",
+    }
+    if not handled:
+        print("  none")
+    for (kind, key), n in sorted(handled.items()):
+        print(f"  {n:4d} x {kind} {key}: {what.get((kind, key), 'journaled')}")
+
+    best_ref, best_syn = -math.inf, -math.inf
+    per_stimulus = collections.defaultdict(list)
+    with open(os.path.join(args.run_dir, "responses.csv")) as f:
+        rows = list(csv.DictReader(f))
+    scored = None
+    config = json.load(open(os.path.join(args.run_dir, "config.json")))["settings"]
+    if config.get("score_mean"):
+        scored = set(config["score_mean"])
+    else:
+        scored = {config.get("score") or (config.get("channels") or ["0"])[0]}
+    for r in rows:
+        if r["outcome"] == "valid" and r["channel"] in scored:
+            per_stimulus[(r["kind"], r["stim_id"])].append(float(r["value"]))
+    for (kind, stim), values in per_stimulus.items():
+        mean = sum(values) / len(values)
+        if kind == "reference":
+            best_ref = max(best_ref, mean)
+        else:
+            best_syn = max(best_syn, mean)
+    if best_ref > -math.inf and best_syn > -math.inf:
+        print(f"evolved vs natural: the best evolved image's response {best_syn:.4g}, the best reference "
+              f"image's {best_ref:.4g} (ratio {best_syn / best_ref if best_ref else math.nan:.3f})")
+
+    if args.fakerig_log:
+        lost = check_nothing_lost(args.run_dir, journal, rows, args.fakerig_log)
+        return 1 if lost else 0
+    return 0
+
+
+def check_nothing_lost(run_dir, journal, rows, log_path):
+    """Every response the fake rig produced: in responses.csv once, or rejected with a reason,
+    or in a quarantined file. Returns the number lost or counted twice."""
+    accepted = collections.Counter((int(r["block"]), r["stim_id"], int(r["rep"]), r["channel"]) for r in rows)
+    rejected = set()
+    for e in journal:
+        if e["kind"] == "REJECTED":
+            for row in e.get("rows", []):
+                rejected.add((e.get("block", 0), row[0], row[2], row[3]))
+    quarantined = {e.get("source") for e in journal if e["kind"] == "FAULT"}
+    produced = []
+    with open(log_path) as f:
+        for line in f:
+            if line.strip():
+                produced.append(json.loads(line))
+    lost = twice = 0
+    for p in produced:
+        key = (p["block"], p["stim_id"], p["rep"], p["channel"])
+        n = accepted.get(key, 0)
+        if n > 1:
+            twice += 1
+        elif n == 0 and key not in rejected and os.path.basename(p.get("file", "")) not in quarantined:
+            lost += 1
+    counted_twice = sum(1 for n in accepted.values() if n > 1)
+    print(f"nothing lost: {len(produced)} responses produced by the rig; {lost} lost, "
+          f"{counted_twice} counted twice in responses.csv")
+    return lost + counted_twice
+
+
+if __name__ == "__main__":
+    sys.exit(main())
