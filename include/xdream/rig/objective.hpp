@@ -311,6 +311,10 @@ class RigObjective {
   }
 
   void run_block(const RigBlock& block, Collected& collected) {
+    if (options_.stop_requested && options_.stop_requested->load()) {
+      throw RigStop(StopReason::operator_abort,
+                    "the operator asked to stop before block " + std::to_string(block.number));
+    }
     const RigTime start = clock_->now();
     const RecoveredBlock* recovered = nullptr;
     if (const auto it = recovered_.find(block.number); it != recovered_.end()) {

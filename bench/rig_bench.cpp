@@ -1,0 +1,165 @@
+// The rig's dead time: from a block's last response file being accepted to the next block's
+// files on disk. In between, the animal waits while xdream-rig journals the block's close, tells
+// the optimizer (GA, 40 images a block: 36 evolved + 4 references), checkpoints, asks, runs the
+// generator, converts the images, writes the next block's codes.npy and journal entry, encodes
+// the PNGs (two threads, zlib's fastest level), writes them and the manifest (each synced, then
+// renamed) and current_block.json. Measured with the real FileTransport and journal, against a
+// rig simulated in the same process that answers each block with a .json response file.
+//
+// Models: the bundled generator by default; XDREAM_BENCH_GENERATOR for another (e.g. a full-size
+// random-weight DeePSiM fc6 from tools/export_generator.py --random-weights), XDREAM_BENCH_THREADS
+// (2). Counters: turnaround_ms (the whole dead time), forward_ms (the generator's forward pass in
+// it) and beyond_forward_ms (the rest). docs/benchmarks.md, "The rig's turnaround".
+#include "journal_file.hpp"
+
+#include <xdream/callbacks/checkpointer.hpp>
+#include <xdream/callbacks/scores_file.hpp>
+#include <xdream/driver.hpp>
+#include <xdream/genetic/genetic.hpp>
+#include <xdream/io/atomic_file.hpp>
+#include <xdream/rig/file_transport.hpp>
+#include <xdream/rig/objective.hpp>
+#include <xdream/torch.hpp>
+#include <xdream/torch/image_writer.hpp>
+
+#include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#ifndef XDREAM_MODELS_DIR
+#define XDREAM_MODELS_DIR "models/fashion_mnist"
+#endif
+
+namespace {
+namespace fs = std::filesystem;
+namespace rig = xdream::rig;
+using Clock = std::chrono::steady_clock;
+
+std::string setting(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+// The generator's images as RigImages, timing its forward pass.
+struct Images {
+  xdream::TorchGenerator* generator;
+  xdream::Population codes;
+  double forward_s = 0.0;
+  xdream::Index code_size() const { return generator->code_size(); }
+  rig::RigImages generate(const xdream::Population& c) {
+    codes = c;
+    const auto start = Clock::now();
+    const torch::Tensor images = generator->generate(c);
+    const auto [cpu, view] = xdream::image_view(images);
+    forward_s = std::chrono::duration<double>(Clock::now() - start).count();
+    rig::RigImages out(static_cast<std::size_t>(view.count));
+    for (int i = 0; i < view.count; ++i) {
+      out[static_cast<std::size_t>(i)] = {
+          std::vector<float>(view.pixels + i * view.size(), view.pixels + (i + 1) * view.size()),
+          view.channels, view.height, view.width};
+    }
+    return out;
+  }
+};
+
+// The real file transport, with a rig in the same process: each block is answered at once with
+// a response file; the times of acceptance and of the next block's files are taken.
+struct TimedTransport {
+  rig::FileTransport<rig::SteadyClock> files;
+  Clock::time_point accepted{}, written{};
+  std::uint32_t answered = 0;
+  std::vector<rig::RigBlock> blocks;
+
+  void open(const rig::RigSession& s) { files.open(s); }
+  void submit(const rig::RigBlock& block) {
+    files.submit(block);
+    written = Clock::now();
+    blocks.push_back(block);
+  }
+  std::vector<rig::RigEvent> poll(rig::RigTime deadline) {
+    const rig::RigBlock& block = blocks.back();
+    if (answered != block.number) {
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto& s : block.stimuli) {
+        double sum = 0.0;
+        for (float p : s.image->pixels) sum += p;
+        rows.push_back({{"stim_id", s.id}, {"rep", 0}, {"values", {100.0 * sum / s.image->pixels.size()}}});
+      }
+      const std::string text = nlohmann::json{{"type", "RESULT"}, {"v", 1}, {"block_id", block.number},
+                                              {"attempt", block.attempt}, {"channels", {"unit"}},
+                                              {"responses", rows}, {"final", true}}
+                                   .dump();
+      char name[32];
+      std::snprintf(name, sizeof name, "block%03u.json", block.number);
+      xdream::io::write_file_atomically(files.exchange() / name,
+                                        std::as_bytes(std::span(text.data(), text.size())));
+      answered = block.number;
+    }
+    std::vector<rig::RigEvent> events = files.poll(deadline);
+    for (const auto& e : events) {
+      if (std::holds_alternative<rig::Responses>(e)) accepted = Clock::now();
+    }
+    return events;
+  }
+  void close() { files.close(); }
+  void retire(std::uint32_t b) { files.retire(b); }
+};
+
+void BM_RigTurnaround(benchmark::State& state) {
+  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
+  xdream::TorchGenerator generator(setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"),
+                                   {.device = "cpu"});
+  const fs::path root = fs::temp_directory_path() / ("xdream-rig-bench-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "exchange");
+  fs::create_directories(root / "run");
+  rig::SteadyClock clock;
+  TimedTransport transport{rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})};
+  Images images{&generator, {}, 0.0};
+  xdream_rig::JournalFile journal(root / "exchange", &images.codes, /*quiet=*/true);
+  std::vector<rig::ReferenceImage> references;
+  const auto [c, h, w] = generator.image_shape();
+  for (int k = 0; k < 4; ++k) {
+    references.push_back({"ref" + std::to_string(k),
+                          {std::vector<float>(static_cast<std::size_t>(c * h * w), 0.25f * k),
+                           static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)}});
+  }
+  rig::RigOptions options;
+  options.score = rig::ScorePolicy::channel("unit");
+  using Objective = rig::RigObjective<TimedTransport, rig::SteadyClock, xdream_rig::JournalFile>;
+  Objective objective(transport, clock, journal, "0badcafe", references, options);
+  journal.open(root / "run");
+  transport.files.set_archive(root / "run" / "rig" / "raw");
+  xdream::Optimizer<Images&, Objective&, xdream::Genetic<>> session(
+      images, objective, xdream::Genetic<>(generator.code_size(), {.population_size = 36, .seed = 1}));
+  xdream::callbacks::ScoresFile scores(root / "run" / "scores.csv");
+  xdream::callbacks::Checkpointer checkpointer(root / "run" / "checkpoint.bin");
+  session.run(xdream::budget::generations(2), scores, checkpointer);  // warm up
+  double total = 0.0, forward = 0.0;
+  for (auto _ : state) {
+    session.run(xdream::budget::generations(1), scores, checkpointer);
+    const double turnaround = std::chrono::duration<double>(transport.written - transport.accepted).count();
+    state.SetIterationTime(turnaround);
+    total += turnaround;
+    forward += images.forward_s;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["turnaround_ms"] = 1e3 * total / n;
+  state.counters["forward_ms"] = 1e3 * forward / n;
+  state.counters["beyond_forward_ms"] = 1e3 * (total - forward) / n;
+  state.counters["images"] = 40;
+  transport.close();
+  fs::remove_all(root);
+}
+BENCHMARK(BM_RigTurnaround)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# xdream-rig against the simulated rig (xdream-fakerig) through the file exchange, in a temporary
+# directory, bounded in time (ctest label `rig`). Parts:
+#   session  a whole session with faults on; nothing lost (tools/rig_report.py --fakerig-log)
+#   faults   each fault option of the fake rig in a short session, its handling asserted in the
+#            journal
+#   crash    xdream-rig killed with SIGKILL at journal points (at least 10 kills), resumed each
+#            time: the same block numbering, nothing lost or counted twice, and the final codes
+#            bit-identical to an uninterrupted session against the same seeded rig
+#   config   bad configurations: one line, exit 1 or 2, nothing written
+#
+# Usage: session_test.sh XDREAM_RIG XDREAM_FAKERIG SOURCE_DIR [part]
+set -uo pipefail
+rig=$1 fakerig=$2 src=$3 part=${4:-all}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2> /dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0 passes=0
+pass() { passes=$((passes + 1)); echo "ok   $*"; }
+fail() { failures=$((failures + 1)); echo "FAIL $*"; }
+py=/usr/bin/python3
+
+# The settings of every session: quick deadlines for a rig 1000x faster than real time.
+quick=(--expected-block-s 0.2 --soft-min-s 0.5 --hard-deadline-s 8 --poll-s 0.01 --seed 1 --quiet)
+# Reference images: Fashion-MNIST test images (28x28 grey, what the bundled generator draws).
+mkdir -p "$work/refs"
+$py - "$work/refs" << 'PY'
+import gzip, struct, sys, zlib
+out = sys.argv[1]
+with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") as f:
+    magic, count, h, w = struct.unpack(">IIII", f.read(16))
+    for k in range(4):
+        pixels = f.read(h * w)
+        raw = b"".join(b"\0" + pixels[r * w:(r + 1) * w] for r in range(h))
+        chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+        png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) \
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+        open(f"{out}/fmnist{k}.png", "wb").write(png)
+PY
+
+start_fakerig() {  # start_fakerig NAME ARGS...: the simulated rig on $work/NAME/exchange
+  local name=$1; shift
+  mkdir -p "$work/$name/exchange"
+  "$fakerig" --dir "$work/$name/exchange" --seed 7 --speed 1000 --synthetic --channels 2 \
+    --labels unit,noise --idle-timeout-s 60 --log "$work/$name/fakerig.jsonl" --quiet "$@" \
+    > "$work/$name/fakerig.out" 2>&1 &
+  fakerig_pid=$!
+  pids+=("$fakerig_pid")
+}
+run_rig() {  # run_rig NAME GENERATIONS ARGS...: xdream-rig on $work/NAME, returns its exit code
+  local name=$1 generations=$2; shift 2
+  timeout 120 "$rig" --dir "$work/$name/exchange" --channels unit,noise --score unit \
+    --references "$work/refs" --generations "$generations" --out "$work/$name/run" \
+    "${quick[@]}" "$@" > "$work/$name/rig.out" 2> "$work/$name/rig.err"
+}
+journal_count() {  # journal_count NAME KIND [REASON-PREFIX]
+  $py - "$work/$1/run/rig/journal.jsonl" "$2" "${3:-}" << 'PY'
+import json, sys
+path, kind, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+n = 0
+for line in open(path):
+    e = json.loads(line)
+    if e["kind"] == kind and e.get("reason", "").startswith(prefix):
+        n += 1
+print(n)
+PY
+}
+nothing_lost() {  # nothing_lost NAME: rig_report's check against the fake rig's log
+  $py "$src/tools/rig_report.py" "$work/$1/run" --fakerig-log "$work/$1/fakerig.jsonl" \
+    > "$work/$1/report.txt" 2>&1
+}
+
+if [[ $part == all || $part == session ]]; then
+  start_fakerig session --fixation-break 0.1 --stale-file --partial-block 2 --duplicate-block 4 \
+    --pause-block 5 --pause-s 1 --crash-block 7
+  if run_rig session 12 && [[ -f $work/session/run/DONE ]]; then
+    if nothing_lost session; then
+      pass "session: 12 generations; $(grep -E '^session|nothing lost' "$work/session/report.txt" | tr '\n' ' ')"
+    else
+      fail "session: $(cat "$work/session/report.txt")"
+    fi
+    # responses.csv reads into numpy; the codes too.
+    $py -c "import numpy as n, sys; r = n.genfromtxt(sys.argv[1], delimiter=',', names=True, dtype=None, encoding='utf-8'); \
+c = n.load(sys.argv[2]); assert len(r) > 100 and c.shape[1] == 256, (len(r), c.shape)" \
+      "$work/session/run/responses.csv" "$work/session/run/codes.npy" &&
+      pass "session: responses.csv and codes.npy read by numpy" || fail "session: numpy cannot read the record"
+    for kind in SESSION_START BLOCK_SUBMITTED RESULT_RECEIVED BLOCK_CLOSED OPTIMIZER_TOLD SESSION_END; do
+      (($(journal_count session "$kind") > 0)) || fail "session: no $kind in the journal"
+    done
+    (($(journal_count session FAULT quarantined) >= 1)) && pass "session: the stale file quarantined" ||
+      fail "session: the stale file was not quarantined"
+    (($(journal_count session REJECTED duplicate) >= 1)) && pass "session: the re-sent block counted once" ||
+      fail "session: no duplicate journaled"
+  else
+    fail "session: exit $? ($(tail -2 "$work/session/rig.err"))"
+  fi
+  kill "$fakerig_pid" 2> /dev/null
+fi
+
+if [[ $part == all || $part == faults ]]; then
+  # fault_case NAME GENERATIONS "FAKERIG ARGS" CHECK...: each CHECK is KIND:REASON-PREFIX:MIN
+  fault_case() {
+    local name=$1 generations=$2 fake=$3; shift 3
+    # shellcheck disable=SC2086
+    start_fakerig "$name" $fake
+    run_rig "$name" "$generations"
+    local rc=$? why=""
+    kill "$fakerig_pid" 2> /dev/null
+    for check in "$@"; do
+      IFS=: read -r kind prefix least <<< "$check"
+      local n; n=$(journal_count "$name" "$kind" "$prefix")
+      ((n >= least)) || why+=" $kind '$prefix': $n < $least;"
+    done
+    if [[ -z $why ]] && nothing_lost "$name"; then
+      pass "fault $name: exit $rc; $(tail -1 "$work/$name/report.txt")"
+    else
+      fail "fault $name: exit $rc;$why $(tail -3 "$work/$name/report.txt" 2> /dev/null | tr '\n' ' ') $(tail -1 "$work/$name/rig.err")"
+    fi
+  }
+  fault_case fixation-breaks 4 "--fixation-break 0.3" RESHOW::1 OPTIMIZER_TOLD::4
+  fault_case never-scored 3 "--never-score-index 2" RESHOW::2 OPTIMIZER_TOLD::3
+  fault_case latency 2 "--latency-s 1 --latency-block 1" WAITING::1 OPTIMIZER_TOLD::2
+  fault_case pause 2 "--pause-block 1 --pause-s 2" PROGRESS::1 OPTIMIZER_TOLD::2
+  fault_case hang 2 "--hang-block 1" BLOCK_CLOSED:timeout:1 OPTIMIZER_TOLD::2
+  fault_case lost-block 2 "--lost-block 1" REISSUE::1 OPTIMIZER_TOLD::2
+  fault_case partial-write 2 "--partial-block 1 --partial-gap-s 0.5 --in-place" OPTIMIZER_TOLD::2
+  fault_case truncated-then-fixed 2 "--truncate-block 1 --truncate-fix-s 1" FAULT:parse_retry:1 OPTIMIZER_TOLD::2
+  fault_case truncated-never-fixed 2 "--truncate-block 1 --truncate-fix-s 0" FAULT:quarantined:1 BLOCK_CLOSED:timeout:1
+  fault_case schema-missing-variable 2 "--schema-fault missing-variable --schema-block 1" FAULT:quarantined:1
+  fault_case schema-row-cell 2 "--schema-fault row-cell --schema-block 1" OPTIMIZER_TOLD::2
+  fault_case schema-transposed 2 "--schema-fault transposed --schema-block 1" FAULT:transposed:1 OPTIMIZER_TOLD::2
+  fault_case schema-nan 2 "--schema-fault nan --schema-block 1" REISSUE::1 OPTIMIZER_TOLD::2
+  fault_case schema-inf 2 "--schema-fault inf --schema-block 1" OPTIMIZER_TOLD::2
+  fault_case schema-wrong-channels 2 "--schema-fault wrong-channels --schema-block 1" FAULT:quarantined:1
+  fault_case schema-h5py-strings 2 "--schema-fault h5py-strings --schema-block 1" OPTIMIZER_TOLD::2
+  fault_case unknown-ids 2 "--unknown-ids 0.1" REJECTED:unknown:1 OPTIMIZER_TOLD::2
+  fault_case foreign-file 2 "--unknown-ids 0.5 --unknown-ids-block 1" FAULT:quarantined:1
+  fault_case stale-file 2 "--stale-file" FAULT:quarantined:1 OPTIMIZER_TOLD::2
+  fault_case duplicate 3 "--duplicate-block 1" REJECTED:duplicate:1
+  fault_case duplicate-conflict 3 "--duplicate-block 1 --duplicate-conflict" REJECTED:conflict:1
+  fault_case rig-crash 4 "--crash-block 2" OPTIMIZER_TOLD::4
+  fault_case channel-dropout 5 "--dropout-channel 1 --dropout-block 1" ALARM:channel:1
+  fault_case unit-loss 9 "--unit-loss-block 7" ALARM:reference:1
+  fault_case reorder 2 "--reorder" OPTIMIZER_TOLD::2
+  fault_case h5-files 2 "--format h5" OPTIMIZER_TOLD::2
+  fault_case json-files 2 "--format json" OPTIMIZER_TOLD::2
+  fault_case windows-paths 2 "--names path" OPTIMIZER_TOLD::2
+fi
+
+if [[ $part == all || $part == crash ]]; then
+  generations=10
+  # The uninterrupted session.
+  start_fakerig whole --fixation-break 0.1
+  run_rig whole "$generations" || fail "crash: the uninterrupted session failed: $(tail -1 "$work/whole/rig.err")"
+  kill "$fakerig_pid" 2> /dev/null
+  # The same session, killed with SIGKILL after a random journal entry, resumed, again and again.
+  start_fakerig killed --fixation-break 0.1
+  kills=0 rounds=0
+  seed=${XDREAM_TEST_SEED:-$RANDOM}
+  echo "crash: kill points drawn with seed $seed"
+  draw() { seed=$(((seed * 1103515245 + 12345) % 2147483648)); echo $((seed % $1 + 1)); }
+  export XDREAM_RIG_KILL_AT_ENTRY
+  XDREAM_RIG_KILL_AT_ENTRY=$(draw 12)
+  run_rig killed "$generations"
+  rc=$?
+  while ((rc != 0 && rounds < 40)); do
+    rounds=$((rounds + 1))
+    ((rc == 137)) && kills=$((kills + 1))
+    XDREAM_RIG_KILL_AT_ENTRY=$((kills < 12 ? $(draw 15) : 1000000))
+    timeout 120 "$rig" --resume "$work/killed/run" > "$work/killed/rig.out" 2> "$work/killed/rig.err"
+    rc=$?
+  done
+  unset XDREAM_RIG_KILL_AT_ENTRY
+  kill "$fakerig_pid" 2> /dev/null
+  if ((kills >= 10)) && [[ -f $work/killed/run/DONE ]]; then
+    pass "crash: $kills kills with SIGKILL at journal points, resumed $rounds times, completed"
+  else
+    fail "crash: $kills kills, $rounds resumes, exit $rc ($(tail -1 "$work/killed/rig.err"))"
+  fi
+  if cmp -s "$work/whole/run/codes.npy" "$work/killed/run/codes.npy" &&
+     cmp -s "$work/whole/run/best_code.npy" "$work/killed/run/best_code.npy"; then
+    pass "crash: final codes.npy and best_code.npy bit-identical to the uninterrupted session"
+  else
+    fail "crash: the final codes differ from the uninterrupted session's"
+  fi
+  blocks() { $py -c "import json,sys; print([e['block'] for e in map(json.loads, open(sys.argv[1])) if e['kind']=='BLOCK_CLOSED'])" "$1"; }
+  if [[ $(blocks "$work/whole/run/rig/journal.jsonl") == $(blocks "$work/killed/run/rig/journal.jsonl") ]]; then
+    pass "crash: the same block numbering ($(blocks "$work/whole/run/rig/journal.jsonl" | tr -d ' ' | head -c 80))"
+  else
+    fail "crash: block numbering $(blocks "$work/killed/run/rig/journal.jsonl") vs $(blocks "$work/whole/run/rig/journal.jsonl")"
+  fi
+  if nothing_lost killed; then
+    pass "crash: $(tail -1 "$work/killed/report.txt")"
+  else
+    fail "crash: $(cat "$work/killed/report.txt")"
+  fi
+fi
+
+if [[ $part == all || $part == config ]]; then
+  mkdir -p "$work/cfg/exchange" "$work/cfg/empty-refs"
+  bad_config() {  # bad_config NAME TEXT ARGS...: one line with TEXT, non-zero exit, nothing written
+    local name=$1 text=$2; shift 2
+    timeout 60 "$rig" --out "$work/cfg/out-$name" --quiet "$@" > /dev/null 2> "$work/cfg/$name.err"
+    local rc=$? lines; lines=$(wc -l < "$work/cfg/$name.err")
+    if ((rc != 0)) && grep -qF -- "$text" "$work/cfg/$name.err" && ((lines == 1)) &&
+       [[ ! -e $work/cfg/out-$name ]]; then
+      pass "config $name: $(cat "$work/cfg/$name.err")"
+    else
+      fail "config $name: exit $rc, $lines lines: $(cat "$work/cfg/$name.err")"
+    fi
+  }
+  bad_config missing-dir "does not exist" --dir "$work/cfg/nowhere"
+  bad_config no-dir "option --dir = ''" --generations 2
+  bad_config unknown-channel "option --score = ch9: expected one of the channels" --dir "$work/cfg/exchange" --channels ch1,ch2 --score ch9
+  bad_config impossible-deadline "a block could never finish" --dir "$work/cfg/exchange" --expected-block-s 60 --hard-deadline-s 10
+  bad_config empty-references "holds no .png images" --dir "$work/cfg/exchange" --references "$work/cfg/empty-refs"
+  bad_config missing-references "is not a directory" --dir "$work/cfg/exchange" --references "$work/cfg/none"
+  bad_config both-scores "either --score or --score-mean" --dir "$work/cfg/exchange" --channels a,b --score a --score-mean a,b
+  bad_config reps-zero "--reps: Value 0 not in range" --dir "$work/cfg/exchange" --reps 0
+  # An exchange directory another session holds.
+  start_fakerig shared
+  timeout 60 "$rig" --dir "$work/shared/exchange" --channels unit,noise --score unit --generations 200 \
+    --out "$work/cfg/holder" "${quick[@]}" > /dev/null 2>&1 &
+  holder=$!; pids+=("$holder")
+  for _ in $(seq 100); do [[ -f $work/cfg/holder/rig/journal.jsonl ]] && break; sleep 0.1; done
+  bad_config shared-exchange "is used by another session" --dir "$work/shared/exchange"
+  kill "$holder" "$fakerig_pid" 2> /dev/null
+fi
+
+echo "$passes passed, $failures failed"
+((failures == 0))
