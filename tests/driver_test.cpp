@@ -1,11 +1,14 @@
-// The driver (include/xdream/driver.hpp, with budget.hpp, result.hpp and callbacks/): budgets,
-// checks on the parts it is given, best-so-far tracking, callbacks, and that the whole loop with
-// the default GA actually optimizes, reproducibly.
-#include <xdream/callbacks/csv_log.hpp>
-#include <xdream/callbacks/early_stop.hpp>
-#include <xdream/callbacks/progress.hpp>
+// The driver (include/xdream/driver.hpp, with budget.hpp and result.hpp): budgets, checks on the
+// parts it is given, best-so-far tracking, the hooks callbacks see (on_generation with the
+// generation's codes, stimuli, scores and timings before the algorithm is told; on_tell with the
+// told optimizer, where a checkpoint resumes bit-identically), run_until, and that the whole loop
+// with the default GA actually optimizes, reproducibly. The library's callbacks are tested in
+// tests/callbacks/.
+#include "support/runs.hpp"
+
 #include <xdream/generators/identity.hpp>
 #include <xdream/genetic/presets.hpp>
+#include <xdream/io/checkpoint.hpp>
 #include <xdream/objectives/sphere.hpp>
 #include <xdream/objectives/unit_like.hpp>
 #include <xdream/optimizer.hpp>
@@ -15,8 +18,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,8 +32,10 @@ using xdream::Optimizer;
 using xdream::Population;
 using xdream::Scores;
 using xdream::Sphere;
+using xdream_test::make_noisy_run;
+using xdream_test::NoisyRun;
+using xdream_test::sphere_optimizer;
 namespace budget = xdream::budget;
-namespace callbacks = xdream::callbacks;
 
 // The sphere, counting what it is shown.
 struct CountingSphere {
@@ -45,12 +50,6 @@ struct CountingSphere {
 };
 
 // Scores every individual of the k-th evaluation with k * step (0, step, 2 step, ...).
-struct Counter {
-  double step = 1.0;
-  int calls = 0;
-  Scores evaluate(const Population& x) { return Scores::Constant(x.cols(), step * calls++); }
-};
-
 // Noisy sphere that knows its clean scores, and keeps every score it gave.
 struct NoisySphere {
   Sphere sphere{8};
@@ -93,16 +92,44 @@ struct Hooks {
   }
 };
 
-Optimizer<IdentityGenerator, Sphere> sphere_optimizer(Index n, std::uint64_t seed) {
-  return {IdentityGenerator(n), Sphere(n), Genetic<>(n, GeneticOptions{20, 0, seed, 1})};
-}
+// Sees what each hook sees.
+struct Watcher {
+  std::vector<Population> codes, stimuli;
+  std::vector<Population> asked_after_tell;
+  std::vector<std::uint32_t> told;
+  std::vector<bool> last;
+  bool timings_ok = true;
+  template <class Report>
+  void on_generation(const Report& report) {
+    codes.push_back(report.codes);
+    stimuli.push_back(report.stimuli);
+    timings_ok = timings_ok && report.timings.generate >= 0 && report.timings.evaluate >= 0 &&
+                 report.timings.tell == 0;
+  }
+  template <class Optimizer>
+  void on_tell(const Optimizer& optimizer, const xdream::TellReport& report) {
+    told.push_back(report.stats.generation);
+    last.push_back(report.last);
+    asked_after_tell.push_back(optimizer.algorithm().ask());
+    timings_ok = timings_ok && report.timings.tell >= 0;
+  }
+};
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+// Saves a checkpoint from on_tell at generation `at`.
+struct SaveAt {
+  std::filesystem::path path;
+  std::uint32_t at;
+  template <class Optimizer>
+  void on_tell(const Optimizer& optimizer, const xdream::TellReport& report) {
+    if (report.stats.generation == at) xdream::io::save_checkpoint(path, optimizer);
+  }
+};
+
+// Stops the run from on_tell at generation `at`.
+struct StopAt {
+  std::uint32_t at;
+  bool on_tell(const xdream::TellReport& report) const { return report.stats.generation == at; }
+};
 
 // --- budgets ------------------------------------------------------------------------------------
 
@@ -236,7 +263,7 @@ TEST_CASE("Optimizer tracks the best clean score of an objective that reports on
         objective.clean_history[result.best.generation][result.best.index]);
 }
 
-// --- callbacks ----------------------------------------------------------------------------------
+// --- the hooks and run_until ---------------------------------------------------------------------
 
 TEST_CASE("Optimizer calls each hook the right number of times") {
   auto opt = sphere_optimizer(8, 3);
@@ -266,105 +293,81 @@ TEST_CASE("Optimizer stops after the generation whose callback returns true") {
   CHECK(watcher.finishes == 1);
 }
 
-TEST_CASE("EarlyStop ends a run after patience generations without improvement") {
-  struct Flat {
-    Scores evaluate(const Population& x) { return Scores::Zero(x.cols()); }
-  };
-  Optimizer<IdentityGenerator, Flat> flat(IdentityGenerator(4), Flat{});
-  const xdream::Result stopped = flat.run(budget::generations(100), callbacks::EarlyStop(5));
-  CHECK(stopped.stopped_early);
-  CHECK(stopped.generations == 6);  // the first generation sets the reference, 5 more without gain
-
-  // A best that rises every generation never triggers it.
-  Optimizer<IdentityGenerator, Counter> rising(IdentityGenerator(4), Counter{});
-  const xdream::Result full = rising.run(budget::generations(30), callbacks::EarlyStop(2));
-  CHECK_FALSE(full.stopped_early);
-  CHECK(full.generations == 30);
-
-  // Gains no larger than min_delta do not count: 0.25 per generation against min_delta 1 gives
-  // 0.25, 0.5, 0.75 above the reference, three stale generations.
-  Optimizer<IdentityGenerator, Counter> slow(IdentityGenerator(4), Counter{0.25});
-  const xdream::Result small = slow.run(budget::generations(30), callbacks::EarlyStop(3, 1.0));
-  CHECK(small.stopped_early);
-  CHECK(small.generations == 4);
-
-  CHECK_THROWS_WITH_AS(callbacks::EarlyStop(0), doctest::Contains("patience"),
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(callbacks::EarlyStop(3, -1.0), doctest::Contains("min_delta"),
-                       std::invalid_argument);
-}
-
-TEST_CASE("StopAtScore ends a run at the first generation reaching the target") {
-  Optimizer<IdentityGenerator, Counter> opt(IdentityGenerator(4), Counter{});
-  const xdream::Result result = opt.run(budget::generations(30), callbacks::StopAtScore(5.0));
-  CHECK(result.stopped_early);
-  CHECK(result.generations == 6);  // scores 0, 1, ..., 5
-  CHECK(result.best.score == 5.0);
-}
-
-TEST_CASE("StopAtScore judges the clean score when the objective reports one") {
-  // Noisy scores are always 1000, clean ones count generations: noise must not end the run.
-  struct Lucky {
-    int calls = 0;
-    Scores clean;
-    Scores evaluate(const Population& x) {
-      clean = Scores::Constant(x.cols(), calls++);
-      return Scores::Constant(x.cols(), 1000.0);
-    }
-    const Scores& clean_scores() const { return clean; }
-  };
-  Optimizer<IdentityGenerator, Lucky> opt(IdentityGenerator(4), Lucky{});
-  const xdream::Result result = opt.run(budget::generations(30), callbacks::StopAtScore(3.0));
-  CHECK(result.stopped_early);
-  CHECK(result.generations == 4);
-}
-
-TEST_CASE("Progress writes one line every few generations and one at the end") {
-  struct Case {
-    unsigned every;
-    std::uint64_t generations;
-    std::vector<std::string> starts;
-  };
-  for (const Case& c : {Case{1, 3, {"gen    0", "gen    1", "gen    2"}},
-                        Case{3, 10, {"gen    0", "gen    3", "gen    6", "gen    9"}},
-                        Case{4, 10, {"gen    0", "gen    4", "gen    8", "gen    9"}}}) {
-    CAPTURE(c.every);
-    auto opt = sphere_optimizer(8, 5);
-    std::ostringstream out;
-    opt.run(budget::generations(c.generations), callbacks::Progress(out, c.every));
-    const std::vector<std::string> lines = lines_of(out.str());
-    REQUIRE(lines.size() == c.starts.size());
-    for (std::size_t k = 0; k < lines.size(); ++k) {
-      CAPTURE(lines[k]);
-      CHECK(lines[k].rfind(c.starts[k], 0) == 0);
-      CHECK(lines[k].find("best-so-far") != std::string::npos);
-    }
-  }
-  std::ostringstream out;
-  CHECK_THROWS_WITH_AS(callbacks::Progress(out, 0), doctest::Contains("every"),
-                       std::invalid_argument);
-}
-
-TEST_CASE("CsvLog writes a header and one row per generation") {
-  auto opt = sphere_optimizer(8, 6);
-  std::ostringstream out;
-  const xdream::Result result = opt.run(budget::generations(5), callbacks::CsvLog(out));
-  const std::vector<std::string> lines = lines_of(out.str());
-  REQUIRE(lines.size() == 6);
-  CHECK(lines[0] == "generation,stimuli,best,mean,std,best_clean,missing,seconds");
+TEST_CASE("on_generation sees codes and stimuli before tell; on_tell sees the told optimizer") {
+  NoisyRun run = make_noisy_run();
+  Watcher watcher;
+  run.run(budget::generations(5), watcher);
+  REQUIRE(watcher.codes.size() == 5);
+  REQUIRE(watcher.told.size() == 5);
   for (std::size_t g = 0; g < 5; ++g) {
-    CAPTURE(lines[g + 1]);
-    const std::string& row = lines[g + 1];
-    CHECK(std::count(row.begin(), row.end(), ',') == 7);
-    std::istringstream fields(row);
-    std::string generation, stimuli, best;
-    std::getline(fields, generation, ',');
-    std::getline(fields, stimuli, ',');
-    std::getline(fields, best, ',');
-    CHECK(generation == std::to_string(g));
-    CHECK(stimuli == std::to_string(20 * (g + 1)));
-    CHECK(std::stod(best) == doctest::Approx(result.history[g].best).epsilon(1e-8));
+    CHECK(watcher.stimuli[g] == 2.0f * watcher.codes[g]);
+    CHECK(watcher.told[g] == g);
+    CHECK(watcher.last[g] == (g == 4));
+    // After tell the algorithm asks for the next generation's codes.
+    if (g + 1 < 5) CHECK(watcher.asked_after_tell[g] == watcher.codes[g + 1]);
   }
+  CHECK(watcher.timings_ok);
+  CHECK(run.history().size() == 5);
+  CHECK(run.last_codes() == watcher.codes.back());
+}
+
+TEST_CASE("a checkpoint taken in on_tell resumes bit-identically, the noise stream included") {
+  const auto path = std::filesystem::temp_directory_path() / "xdream_driver_hooks.ckpt";
+  constexpr std::uint32_t total = 9, at = 3;
+  NoisyRun uninterrupted = make_noisy_run();
+  const xdream::Result full = uninterrupted.run(budget::generations(total));
+
+  {
+    NoisyRun first = make_noisy_run();
+    first.run(budget::generations(total), SaveAt{path, at});
+  }
+  NoisyRun resumed = make_noisy_run();
+  xdream::io::load_checkpoint(path, resumed);
+  CHECK(resumed.state().generation == at + 1);
+  CHECK(resumed.objective().evaluations() == at + 1);  // the noise model's stream position
+  CHECK(resumed.history().size() == at + 1);
+  const xdream::Result rest = resumed.run_until(budget::generations(total));
+  CHECK(rest.generations == total - at - 1);
+  CHECK(resumed.algorithm().ask() == uninterrupted.algorithm().ask());
+  CHECK(resumed.last_codes() == uninterrupted.last_codes());
+  CHECK(resumed.state().best.code == uninterrupted.state().best.code);
+  CHECK(resumed.state().best_clean.code == uninterrupted.state().best_clean.code);
+  REQUIRE(resumed.history().size() == uninterrupted.history().size());
+  for (std::size_t g = 0; g < total; ++g) {
+    CHECK(resumed.history()[g].best == uninterrupted.history()[g].best);
+    CHECK(resumed.history()[g].best_clean == uninterrupted.history()[g].best_clean);
+  }
+  // A finished run has nothing left to run.
+  CHECK(resumed.run_until(budget::generations(total)).generations == 0);
+  CHECK(full.generations == total);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("run_until counts stimuli from the run's start") {
+  NoisyRun run = make_noisy_run();
+  run.run(budget::generations(2));
+  const xdream::Result more = run.run_until(budget::stimuli(8 * 5 + 7));
+  CHECK(more.generations == 3);
+  CHECK(run.state().total_stimuli == 40);
+}
+
+TEST_CASE("a callback's on_tell may stop the run") {
+  NoisyRun run = make_noisy_run();
+  Watcher watcher;
+  const xdream::Result result = run.run(budget::generations(20), StopAt{2}, watcher);
+  CHECK(result.stopped_early);
+  CHECK(result.generations == 3);
+  CHECK(watcher.told.size() == 3);
+}
+
+TEST_CASE("Checkpointable: the library's algorithms, noise models and optimizers") {
+  static_assert(xdream::Checkpointable<xdream::SepCMAES>);
+  static_assert(xdream::Checkpointable<xdream::Genetic<>>);
+  static_assert(xdream::Checkpointable<xdream_test::NoisyObjective>);
+  static_assert(xdream::Checkpointable<NoisyRun>);
+  static_assert(!xdream::Checkpointable<xdream_test::Positive>);
+  CHECK(make_noisy_run().name() == "sep-cmaes");
+  CHECK(xdream_test::NoisyObjective::name() == "poisson-noise");
 }
 
 // --- the loop optimizes -------------------------------------------------------------------------

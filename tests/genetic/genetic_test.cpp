@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/algorithm_runs.hpp"
 #include "../support/statistics.hpp"
 
 #include <algorithm>
@@ -46,12 +47,8 @@ GeneticOptions options(Index population, Index conserve = 0, std::uint64_t seed 
   return GeneticOptions{population, conserve, seed, threads};
 }
 
-Scores scores_of(std::initializer_list<double> values) {
-  Scores s(static_cast<Index>(values.size()));
-  Index i = 0;
-  for (double v : values) s[i++] = v;
-  return s;
-}
+// Scores written inline (the name `scores` is left to the local variables).
+Scores scores_of(std::initializer_list<double> values) { return xdream_test::scores(values); }
 
 // Drives a GA for `generations` on the sphere (deterministic scores of the codes).
 template <class GA>

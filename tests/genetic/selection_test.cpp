@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/algorithm_runs.hpp"
 #include "../support/statistics.hpp"
 
 #include <cmath>
@@ -24,12 +25,8 @@ using xdream::TournamentSelection;
 using xdream::TruncationSelection;
 using xdream_test::binomial_se;
 
-Scores descending(std::initializer_list<double> values) {
-  Scores s(static_cast<Index>(values.size()));
-  Index i = 0;
-  for (double v : values) s[i++] = v;
-  return s;
-}
+// Scores as a Selection is prepared with them: the valid ones, sorted high to low.
+Scores descending(std::initializer_list<double> values) { return xdream_test::scores(values); }
 
 // Frequencies of each index over `draws` draws from one engine.
 template <class S>

@@ -1,5 +1,7 @@
 // io/archive: every supported type round-trips bit for bit; every malformed input is a clear
 // ArchiveError (never undefined behaviour, never a giant allocation).
+#include "../support/files.hpp"
+
 #include <xdream/genealogy.hpp>
 #include <xdream/io/archive.hpp>
 #include <xdream/population.hpp>
@@ -20,9 +22,7 @@
 
 namespace {
 std::filesystem::path temp(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "xdream_archive_test";
-  std::filesystem::create_directories(dir);
-  return dir / name;
+  return xdream_test::temp_path("xdream_archive_test", name);
 }
 
 enum class Colour : std::uint8_t { red = 1, green = 7 };

@@ -1,6 +1,9 @@
 // io/checkpoint: for every algorithm, a run checkpointed after k generations and resumed in a
 // fresh optimizer ends bit for bit as the uninterrupted run; a bad checkpoint is a clear error
 // that leaves the optimizer as it was.
+#include "../support/files.hpp"
+#include "../support/same_run.hpp"
+
 #include <xdream/algorithms/cholesky_cmaes.hpp>
 #include <xdream/algorithms/cmaes.hpp>
 #include <xdream/algorithms/fdgd.hpp>
@@ -19,7 +22,6 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -32,31 +34,10 @@ namespace {
 constexpr xdream::Index n = 6;
 
 std::filesystem::path temp(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "xdream_checkpoint_test";
-  std::filesystem::create_directories(dir);
-  return dir / name;
+  return xdream_test::temp_path("xdream_checkpoint_test", name);
 }
 
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-void check_same(const xdream::Best& a, const xdream::Best& b) {
-  CHECK(a.code == b.code);
-  CHECK(same_bits(a.score, b.score));
-  CHECK(same_bits(a.clean_score, b.clean_score));
-  CHECK(a.generation == b.generation);
-  CHECK(a.index == b.index);
-}
-
-// Everything but the wall time.
-void check_same(const xdream::GenerationStats& a, const xdream::GenerationStats& b) {
-  CHECK(a.generation == b.generation);
-  CHECK(a.stimuli == b.stimuli);
-  CHECK(same_bits(a.best, b.best));
-  CHECK(same_bits(a.mean, b.mean));
-  CHECK(same_bits(a.std_dev, b.std_dev));
-  CHECK(same_bits(a.best_clean, b.best_clean));
-  CHECK(a.missing == b.missing);
-}
+using xdream_test::check_same;
 
 using Noisy = xdream::MultiplicativeNoise<xdream::Sphere>;
 using Plain = xdream::Optimizer<xdream::IdentityGenerator, xdream::Sphere, xdream::AnyAlgorithm>;

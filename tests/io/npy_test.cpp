@@ -1,4 +1,6 @@
 // io/npy: what numpy.save writes, what numpy.load reads, and clear errors for everything else.
+#include "../support/files.hpp"
+
 #include <xdream/io/npy.hpp>
 
 #include <doctest/doctest.h>
@@ -11,9 +13,7 @@
 
 namespace {
 std::filesystem::path temp(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "xdream_npy_test";
-  std::filesystem::create_directories(dir);
-  return dir / name;
+  return xdream_test::temp_path("xdream_npy_test", name);
 }
 
 // A .npy version 1.0 file with the given header dictionary and raw bytes, as numpy writes it.

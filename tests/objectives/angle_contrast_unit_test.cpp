@@ -1,15 +1,14 @@
 // AngleContrastUnit: f(x) = A max(0, cos(x, w))^p g(|x|) depends only on the angle and the norm.
+#include "../support/random_vectors.hpp"
+
 #include <xdream/algorithms/sep_cmaes.hpp>
 #include <xdream/concepts.hpp>
 #include <xdream/generators/identity.hpp>
 #include <xdream/objectives/angle_contrast_unit.hpp>
 #include <xdream/objectives/multiplicative_noise.hpp>
-#include <xdream/objectives/naka_rushton.hpp>
 #include <xdream/objectives/random_relu_unit.hpp>
 #include <xdream/objectives/subspace_unit.hpp>
 #include <xdream/optimizer.hpp>
-
-#include <boost/random/normal_distribution.hpp>
 
 #include <doctest/doctest.h>
 
@@ -23,13 +22,7 @@ using xdream::Population;
 
 static_assert(xdream::Objective<AngleContrastUnit, Population>);
 
-Eigen::VectorXd gaussian(Index n, std::uint64_t seed) {
-  xdream::Engine rng(seed);
-  boost::random::normal_distribution<double> normal;
-  Eigen::VectorXd v(n);
-  for (Index i = 0; i < n; ++i) v[i] = normal(rng);
-  return v;
-}
+using xdream_test::gaussian;
 
 // A unit vector orthogonal to w.
 Eigen::VectorXd orthogonal_to(const Eigen::VectorXd& w, std::uint64_t seed) {
@@ -38,23 +31,6 @@ Eigen::VectorXd orthogonal_to(const Eigen::VectorXd& w, std::uint64_t seed) {
   return v.normalized();
 }
 }  // namespace
-
-TEST_CASE("NakaRushton: g(0) = 0, g(c50) = 1/2, monotone, saturates at 1") {
-  const xdream::NakaRushton g{150.0, 2.0};
-  CHECK(g(0.0) == 0.0);
-  CHECK(g(-1.0) == 0.0);
-  CHECK(g(150.0) == doctest::Approx(0.5).epsilon(1e-15));
-  CHECK(g(300.0) == doctest::Approx(0.8).epsilon(1e-15));
-  CHECK(g(64.0) == doctest::Approx(64.0 * 64.0 / (64.0 * 64.0 + 150.0 * 150.0)).epsilon(1e-15));
-  CHECK(g(1e300) == 1.0);
-  double previous = 0.0;
-  for (double r = 1.0; r < 1e4; r *= 1.5) {
-    CHECK(g(r) > previous);
-    previous = g(r);
-  }
-  CHECK_THROWS_AS(xdream::NakaRushton({0.0, 2.0}).validate("t"), std::invalid_argument);
-  CHECK_THROWS_AS(xdream::NakaRushton({150.0, -1.0}).validate("t"), std::invalid_argument);
-}
 
 TEST_CASE("AngleContrastUnit depends on a code only through its angle to w and its norm") {
   const Index n = 256;

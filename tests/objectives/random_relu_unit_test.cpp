@@ -1,9 +1,9 @@
 // RandomReluUnit: a random two-layer ReLU network read on the direction, times a contrast function.
+#include "../support/random_vectors.hpp"
+
 #include <xdream/concepts.hpp>
 #include <xdream/objectives/angle_contrast_unit.hpp>
 #include <xdream/objectives/random_relu_unit.hpp>
-
-#include <boost/random/normal_distribution.hpp>
 
 #include <doctest/doctest.h>
 
@@ -17,13 +17,7 @@ using xdream::Population;
 
 static_assert(xdream::Objective<RandomReluUnit, Population>);
 
-Eigen::VectorXd gaussian(Index n, std::uint64_t seed) {
-  xdream::Engine rng(seed);
-  boost::random::normal_distribution<double> normal;
-  Eigen::VectorXd v(n);
-  for (Index i = 0; i < n; ++i) v[i] = normal(rng);
-  return v;
-}
+using xdream_test::gaussian;
 
 double reference(const RandomReluUnit& unit, const Eigen::VectorXd& x) {
   const double r = x.norm();

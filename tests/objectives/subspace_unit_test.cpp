@@ -1,8 +1,8 @@
 // SubspaceUnit: a unit that sees only a k-dimensional subspace of the code space.
+#include "../support/random_vectors.hpp"
+
 #include <xdream/concepts.hpp>
 #include <xdream/objectives/subspace_unit.hpp>
-
-#include <boost/random/normal_distribution.hpp>
 
 #include <doctest/doctest.h>
 
@@ -16,13 +16,7 @@ using xdream::SubspaceUnit;
 
 static_assert(xdream::Objective<SubspaceUnit, Population>);
 
-Eigen::VectorXd gaussian(Index n, std::uint64_t seed) {
-  xdream::Engine rng(seed);
-  boost::random::normal_distribution<double> normal;
-  Eigen::VectorXd v(n);
-  for (Index i = 0; i < n; ++i) v[i] = normal(rng);
-  return v;
-}
+using xdream_test::gaussian;
 }  // namespace
 
 TEST_CASE("SubspaceUnit's basis is orthonormal and its quadratic form symmetric") {

@@ -48,4 +48,12 @@ struct RunningMoments {
   double variance() const { return m2 / static_cast<double>(n - 1); }
 };
 
+/// The moments of every element of a vector (an Eigen vector or anything indexable with size()).
+template <class Vector>
+RunningMoments moments_of(const Vector& values) {
+  RunningMoments m;
+  for (decltype(values.size()) i = 0; i < values.size(); ++i) m.add(values[i]);
+  return m;
+}
+
 }  // namespace xdream_test
