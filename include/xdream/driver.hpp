@@ -105,11 +105,12 @@ class Optimizer {
   template <class... Callbacks>
   Result run(Budget budget, Callbacks&&... callbacks) {
     check_budget(budget);
-    const std::uint32_t generations_before = generation_;
-    const std::uint64_t stimuli_before = total_stimuli_;
+    const std::uint32_t generations_before = state_.generation;
+    const std::uint64_t stimuli_before = state_.total_stimuli;
     return loop(
         [&] {
-          return fits(budget, generation_ - generations_before, total_stimuli_ - stimuli_before);
+          return fits(budget, state_.generation - generations_before,
+                      state_.total_stimuli - stimuli_before);
         },
         callbacks...);
   }
@@ -121,7 +122,8 @@ class Optimizer {
   template <class... Callbacks>
   Result run_until(Budget budget, Callbacks&&... callbacks) {
     check_budget(budget);
-    return loop([&] { return fits(budget, generation_, total_stimuli_); }, callbacks...);
+    return loop([&] { return fits(budget, state_.generation, state_.total_stimuli); },
+                callbacks...);
   }
 
   std::remove_reference_t<G>& generator() noexcept { return generator_; }
@@ -132,17 +134,14 @@ class Optimizer {
   const std::remove_reference_t<A>& algorithm() const noexcept { return algorithm_; }
 
   /// Every generation's statistics since the run began (`Result::history` holds one call's).
-  const std::vector<GenerationStats>& history() const noexcept { return history_; }
+  const std::vector<GenerationStats>& history() const noexcept { return state_.history; }
   /// The codes of the last generation evaluated (empty before the first).
-  const Population& last_codes() const noexcept { return last_codes_; }
+  const Population& last_codes() const noexcept { return state_.last_codes; }
 
   /// The driver's part of a checkpoint: counters, best so far, history, seconds, last codes.
   /// Save it with the algorithm's state; restoring both continues the run bit-identically (the
   /// next `run` numbers generations and counts stimuli on, and keeps the best so far).
-  OptimizerState state() const {
-    return {generation_, total_stimuli_, best_,   best_clean_,
-            history_,    seconds_,       last_codes_};
-  }
+  OptimizerState state() const { return state_; }
 
   /// Continues from a saved driver state (restore the algorithm's state too). Throws
   /// std::invalid_argument, changing nothing, when a code's length is not the code size.
@@ -158,13 +157,7 @@ class Optimizer {
     if (state.best.found()) check(state.best.code.size(), "best code");
     if (state.best_clean.found()) check(state.best_clean.code.size(), "best_clean code");
     if (state.last_codes.size() > 0) check(state.last_codes.rows(), "last codes");
-    generation_ = state.generation;
-    total_stimuli_ = state.total_stimuli;
-    best_ = std::move(state.best);
-    best_clean_ = std::move(state.best_clean);
-    history_ = std::move(state.history);
-    seconds_ = state.seconds;
-    last_codes_ = std::move(state.last_codes);
+    state_ = std::move(state);
   }
 
   /// The algorithm's stable name: the tag of the optimizer's checkpoints.
@@ -223,7 +216,7 @@ class Optimizer {
         (detail::check_callback<std::remove_cvref_t<Callbacks>, Report, Optimizer>() && ... &&
          true));
     const auto start = Clock::now();
-    const double seconds_before = seconds_;
+    const double seconds_before = state_.seconds;
     Result result;
     (call_on_start(callbacks, algorithm_.ask()), ...);
     while (budget_left()) {
@@ -249,16 +242,17 @@ class Optimizer {
 
       result.stimuli += static_cast<std::uint64_t>(n);
       GenerationStats stats = summarize(scores, *clean);
-      stats.generation = generation_++;
-      stats.stimuli = (total_stimuli_ += static_cast<std::uint64_t>(n));
+      stats.generation = state_.generation++;
+      stats.stimuli = (state_.total_stimuli += static_cast<std::uint64_t>(n));
       stats.seconds = seconds_before + since(start);
       track(codes, scores, *clean, stats.generation, result);
-      last_codes_ = codes;
-      history_.push_back(stats);
+      state_.last_codes = codes;
+      state_.history.push_back(stats);
       result.history.push_back(stats);
       ++result.generations;
 
-      const Report report{{history_.back(), codes, scores, *clean, result.best, timings}, stimuli};
+      const Report report{{state_.history.back(), codes, scores, *clean, result.best, timings},
+                          stimuli};
       bool stop = false;
       ((stop = call_on_generation(callbacks, report) || stop), ...);
       (void)report;  // unused when there are no callbacks
@@ -266,9 +260,9 @@ class Optimizer {
       step = Clock::now();
       algorithm_.tell(scores);
       timings.tell = since(step);
-      seconds_ = seconds_before + since(start);
+      state_.seconds = seconds_before + since(start);
 
-      const TellReport told{history_.back(), result.best, timings, stop || !budget_left()};
+      const TellReport told{state_.history.back(), result.best, timings, stop || !budget_left()};
       ((stop = call_on_tell(callbacks, told) || stop), ...);
       (void)told;
       if (stop) {
@@ -355,11 +349,13 @@ class Optimizer {
     const bool has_clean = clean.size() == scores.size();
     for (Index i = 0; i < scores.size(); ++i) {
       const double c = has_clean ? clean[i] : not_a_score;
-      consider(best_, RankBy::score, codes, i, scores[i], c, generation);
-      if (has_clean) consider(best_clean_, RankBy::clean_score, codes, i, scores[i], c, generation);
+      consider(state_.best, RankBy::score, codes, i, scores[i], c, generation);
+      if (has_clean) {
+        consider(state_.best_clean, RankBy::clean_score, codes, i, scores[i], c, generation);
+      }
     }
-    if (has_clean) result.best_clean = best_clean_;
-    result.best = best_;
+    if (has_clean) result.best_clean = state_.best_clean;
+    result.best = state_.best;
   }
 
   // A hook's result: `true` from a hook returning something convertible to bool stops the run.
@@ -402,13 +398,7 @@ class Optimizer {
   G generator_;
   O objective_;
   A algorithm_;
-  std::uint32_t generation_ = 0;
-  std::uint64_t total_stimuli_ = 0;
-  Best best_;
-  Best best_clean_;
-  std::vector<GenerationStats> history_;
-  double seconds_ = 0.0;
-  Population last_codes_;
+  OptimizerState state_;
   Scores empty_;
 };
 

@@ -2,7 +2,7 @@
 /// @file
 /// A callback that checkpoints the run every few generations, and after the last one.
 
-#include <xdream/detail/validate.hpp>
+#include <xdream/detail/every_generations.hpp>
 #include <xdream/io/checkpoint.hpp>
 #include <xdream/result.hpp>
 
@@ -23,27 +23,23 @@ namespace xdream::callbacks {
 class Checkpointer {
  public:
   explicit Checkpointer(std::filesystem::path path, std::uint32_t every = 1)
-      : path_(std::move(path)), every_(every) {
-    detail::require_at_least("xdream::callbacks::Checkpointer", "every", every, 1u);
-  }
+      : path_(std::move(path)), schedule_("xdream::callbacks::Checkpointer", every) {}
 
   template <class Optimizer>
   void on_tell(const Optimizer& optimizer, const TellReport& report) {
-    if (due(report)) io::save_checkpoint(path_, optimizer);
+    if (schedule_.due(report)) io::save_checkpoint(path_, optimizer);
   }
 
   /// Whether a checkpoint is taken after the generation of `report` (the one-based count of
   /// generations is a multiple of `every`, or it is the last).
-  bool due(const TellReport& report) const noexcept {
-    return report.last || (report.stats.generation + 1) % every_ == 0;
-  }
+  bool due(const TellReport& report) const noexcept { return schedule_.due(report); }
 
   const std::filesystem::path& path() const noexcept { return path_; }
-  std::uint32_t every() const noexcept { return every_; }
+  std::uint32_t every() const noexcept { return schedule_.every(); }
 
  private:
   std::filesystem::path path_;
-  std::uint32_t every_;
+  detail::EveryGenerations schedule_;
 };
 
 }  // namespace xdream::callbacks

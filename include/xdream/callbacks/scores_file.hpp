@@ -2,7 +2,7 @@
 /// @file
 /// A callback that keeps a run's statistics in a CSV file, rewritten whole and atomically.
 
-#include <xdream/detail/validate.hpp>
+#include <xdream/detail/every_generations.hpp>
 #include <xdream/io/atomic_file.hpp>
 #include <xdream/result.hpp>
 
@@ -47,13 +47,11 @@ inline std::string scores_csv(const std::vector<GenerationStats>& history) {
 class ScoresFile {
  public:
   explicit ScoresFile(std::filesystem::path path, std::uint32_t every = 1)
-      : path_(std::move(path)), every_(every) {
-    detail::require_at_least("xdream::callbacks::ScoresFile", "every", every, 1u);
-  }
+      : path_(std::move(path)), schedule_("xdream::callbacks::ScoresFile", every) {}
 
   template <class Optimizer>
   void on_tell(const Optimizer& optimizer, const TellReport& report) {
-    if (report.last || (report.stats.generation + 1) % every_ == 0) write(optimizer.history());
+    if (schedule_.due(report)) write(optimizer.history());
   }
 
   /// Writes `history` now.
@@ -64,7 +62,7 @@ class ScoresFile {
 
  private:
   std::filesystem::path path_;
-  std::uint32_t every_;
+  detail::EveryGenerations schedule_;
 };
 
 }  // namespace xdream::callbacks

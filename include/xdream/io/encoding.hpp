@@ -92,6 +92,16 @@ constexpr bool archivable() {
   }
 }
 
+// The check of ArchiveWriter::write and ArchiveReader::read: says what can be archived.
+template <class T>
+consteval bool check_archivable() {
+  static_assert(archivable<T>(),
+                "xdream::io: this type cannot be archived; give it a member `auto tie()` (and "
+                "`auto tie() const`) returning std::tie of its fields, or use arithmetic types, "
+                "enums, std::string, std::vector, std::optional or dense Eigen matrices.");
+  return true;
+}
+
 template <class T>
 constexpr std::size_t min_encoded_size();
 
@@ -134,11 +144,7 @@ class ArchiveWriter {
   /// Appends one value.
   template <class T>
   void write(const T& value) {
-    static_assert(detail::archivable<T>(),
-                  "xdream::io::ArchiveWriter: this type cannot be archived; give it a member "
-                  "`auto tie()` (and `auto tie() const`) returning std::tie of its fields, or use "
-                  "arithmetic types, enums, std::string, std::vector, std::optional or dense "
-                  "Eigen matrices.");
+    static_assert(detail::check_archivable<T>());
     if constexpr (std::is_same_v<T, bool>) {
       bytes_.push_back(static_cast<std::byte>(value ? 1 : 0));
     } else if constexpr (std::is_arithmetic_v<T>) {
@@ -206,11 +212,7 @@ class ArchiveReader {
   /// Reads one value into `value`.
   template <class T>
   void read(T& value) {
-    static_assert(detail::archivable<T>(),
-                  "xdream::io::ArchiveReader: this type cannot be archived; give it a member "
-                  "`auto tie()` (and `auto tie() const`) returning std::tie of its fields, or use "
-                  "arithmetic types, enums, std::string, std::vector, std::optional or dense "
-                  "Eigen matrices.");
+    static_assert(detail::check_archivable<T>());
     if constexpr (std::is_same_v<T, bool>) {
       std::uint8_t b = 0;
       read(b);

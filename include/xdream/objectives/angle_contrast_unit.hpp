@@ -3,8 +3,8 @@
 /// A synthetic neuron tuned to the direction of a code, with a saturating response to its norm.
 
 #include <xdream/detail/validate.hpp>
+#include <xdream/objectives/detail/contrast_unit.hpp>
 #include <xdream/objectives/detail/random_directions.hpp>
-#include <xdream/objectives/naka_rushton.hpp>
 #include <xdream/population.hpp>
 
 #include <cmath>
@@ -41,13 +41,11 @@ struct AngleContrastUnitOptions {
 ///
 /// @param dimension code length; range [1, inf).
 /// @param seed draws w (stream (seed, 0, 0, user)): the same seed gives the same unit.
-class AngleContrastUnit {
+class AngleContrastUnit : public detail::ContrastUnit<AngleContrastUnitOptions> {
  public:
   explicit AngleContrastUnit(Index dimension, std::uint64_t seed = 0,
                              AngleContrastUnitOptions options = {})
-      : options_(options), contrast_{options.half_saturation_norm, options.contrast_exponent} {
-    constexpr const char* where = "xdream::AngleContrastUnit";
-    detail::require_at_least(where, "dimension", dimension, Index{1});
+      : ContrastUnit(where, dimension, options) {
     detail::require_positive(where, "amplitude", options_.amplitude);
     detail::require_positive(where, "angle_exponent", options_.angle_exponent);
     contrast_.validate(where);
@@ -68,7 +66,7 @@ class AngleContrastUnit {
   /// f for a code at angle arccos(cosine) from w with norm `norm`.
   double response(double cosine, double norm) const noexcept {
     if (!(cosine > 0.0)) return 0.0;
-    return options_.amplitude * std::pow(cosine, options_.angle_exponent) * contrast_(norm);
+    return scaled(std::pow(cosine, options_.angle_exponent), norm);
   }
 
   Index dimension() const noexcept { return direction_.size(); }
@@ -76,11 +74,10 @@ class AngleContrastUnit {
   const Eigen::VectorXd& direction() const noexcept { return direction_; }
   /// sup f = A (approached, never attained).
   double supremum() const noexcept { return options_.amplitude; }
-  const AngleContrastUnitOptions& options() const noexcept { return options_; }
 
  private:
-  AngleContrastUnitOptions options_;
-  NakaRushton contrast_;
+  static constexpr const char* where = "xdream::AngleContrastUnit";
+
   Eigen::VectorXd direction_;
 };
 

@@ -13,8 +13,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
-#include <utility>
 
 namespace xdream {
 
@@ -24,6 +22,29 @@ struct MultiplicativeNoiseOptions {
   double noise_level = 0.2;
   std::uint64_t seed = 0;
 };
+
+namespace detail {
+/// A noisy gain on a clean activation (see MultiplicativeNoise).
+struct NoisyGain {
+  using Options = MultiplicativeNoiseOptions;
+  static constexpr const char* name = "multiplicative-noise";
+  double noise_level = 0.0;
+
+  template <class Stream>
+  double operator()(double a, Stream& stream) const {
+    boost::random::normal_distribution<double> normal;
+    return a * std::max(0.0, 1.0 + noise_level * normal(stream()));
+  }
+
+  static NoisyGain checked(const MultiplicativeNoiseOptions& options) {
+    if (!(options.noise_level >= 0.0 && std::isfinite(options.noise_level))) {
+      invalid("xdream::MultiplicativeNoise", "noise_level", to_text(options.noise_level),
+              "a finite value >= 0");
+    }
+    return {options.noise_level};
+  }
+};
+}  // namespace detail
 
 /// The noise model of Wang & Ponce (GECCO 2022): each clean activation a becomes
 ///
@@ -42,41 +63,10 @@ struct MultiplicativeNoiseOptions {
 /// Randomness: Z for stimulus i of the e-th call to `evaluate` (counting from 0) comes from
 /// stream (seed, e, i, Purpose::noise), so a seed reproduces the noise exactly. Give stacked
 /// noise wrappers different seeds.
-namespace detail {
-/// A noisy gain on a clean activation (see MultiplicativeNoise).
-struct NoisyGain {
-  static constexpr const char* name = "multiplicative-noise";
-  double noise_level = 0.0;
-
-  template <class Stream>
-  double operator()(double a, Stream& stream) const {
-    boost::random::normal_distribution<double> normal;
-    return a * std::max(0.0, 1.0 + noise_level * normal(stream()));
-  }
-};
-
-inline NoisyGain checked_gain(const MultiplicativeNoiseOptions& options) {
-  if (!(options.noise_level >= 0.0 && std::isfinite(options.noise_level))) {
-    invalid("xdream::MultiplicativeNoise", "noise_level", to_text(options.noise_level),
-            "a finite value >= 0");
-  }
-  return {options.noise_level};
-}
-}  // namespace detail
-
 template <class Inner>
 class MultiplicativeNoise : public detail::NoiseWrapper<Inner, detail::NoisyGain> {
-  using Base = detail::NoiseWrapper<Inner, detail::NoisyGain>;
-
  public:
-  MultiplicativeNoise(Inner objective, MultiplicativeNoiseOptions options)
-      : Base(std::forward<Inner>(objective), detail::checked_gain(options), options.seed),
-        options_(options) {}
-
-  const MultiplicativeNoiseOptions& options() const noexcept { return options_; }
-
- private:
-  MultiplicativeNoiseOptions options_;
+  using detail::NoiseWrapper<Inner, detail::NoisyGain>::NoiseWrapper;
 };
 
 template <class Inner>

@@ -13,8 +13,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <type_traits>
-#include <utility>
 
 namespace xdream {
 
@@ -30,6 +28,39 @@ struct PoissonNoiseOptions {
   int reps = 1;
   std::uint64_t seed = 0;
 };
+
+namespace detail {
+/// Spike counts around a clean activation (see PoissonNoise).
+struct PoissonSpikes {
+  using Options = PoissonNoiseOptions;
+  static constexpr const char* name = "poisson-noise";
+  double spikes_per_unit = 0.0;
+  int reps = 1;
+
+  template <class Stream>
+  double operator()(double a, Stream& stream) const {
+    const double rate = a * spikes_per_unit;
+    if (!std::isfinite(rate)) return a;
+    if (rate <= 0.0) return 0.0;  // Poisson(0) = 0 spikes
+    boost::random::poisson_distribution<std::int64_t, double> spikes(rate);
+    std::int64_t total = 0;
+    for (int t = 0; t < reps; ++t) total += spikes(stream());
+    // Multiplied by the reciprocal, as it always was: a quotient rounds differently.
+    const double scale = 1.0 / (spikes_per_unit * static_cast<double>(reps));
+    return static_cast<double>(total) * scale;
+  }
+
+  static PoissonSpikes checked(const PoissonNoiseOptions& options) {
+    constexpr const char* where = "xdream::PoissonNoise";
+    require_positive(where, "expected_spikes", options.expected_spikes);
+    require_positive(where, "reference_max", options.reference_max);
+    require_at_least(where, "reps", options.reps, 1);
+    const double spikes_per_unit = options.expected_spikes / options.reference_max;
+    require_positive(where, "expected_spikes / reference_max", spikes_per_unit);
+    return {spikes_per_unit, options.reps};
+  }
+};
+}  // namespace detail
 
 /// Makes an objective behave like a spiking neuron (Xiao & Kreiman, PLOS Comput Biol 2020): each
 /// clean activation a becomes
@@ -50,53 +81,13 @@ struct PoissonNoiseOptions {
 /// Randomness: the spikes for stimulus i of the e-th call to `evaluate` (counting from 0) come
 /// from stream (seed, e, i, Purpose::noise), so a seed reproduces the noise exactly. Give stacked
 /// noise wrappers different seeds.
-namespace detail {
-/// Spike counts around a clean activation (see PoissonNoise).
-struct PoissonSpikes {
-  static constexpr const char* name = "poisson-noise";
-  double spikes_per_unit = 0.0;
-  int reps = 1;
-
-  template <class Stream>
-  double operator()(double a, Stream& stream) const {
-    const double rate = a * spikes_per_unit;
-    if (!std::isfinite(rate)) return a;
-    if (rate <= 0.0) return 0.0;  // Poisson(0) = 0 spikes
-    boost::random::poisson_distribution<std::int64_t, double> spikes(rate);
-    std::int64_t total = 0;
-    for (int t = 0; t < reps; ++t) total += spikes(stream());
-    // Multiplied by the reciprocal, as it always was: a quotient rounds differently.
-    const double scale = 1.0 / (spikes_per_unit * static_cast<double>(reps));
-    return static_cast<double>(total) * scale;
-  }
-};
-
-inline PoissonSpikes checked_poisson(const PoissonNoiseOptions& options) {
-  constexpr const char* where = "xdream::PoissonNoise";
-  require_positive(where, "expected_spikes", options.expected_spikes);
-  require_positive(where, "reference_max", options.reference_max);
-  require_at_least(where, "reps", options.reps, 1);
-  const double spikes_per_unit = options.expected_spikes / options.reference_max;
-  require_positive(where, "expected_spikes / reference_max", spikes_per_unit);
-  return {spikes_per_unit, options.reps};
-}
-}  // namespace detail
-
 template <class Inner>
 class PoissonNoise : public detail::NoiseWrapper<Inner, detail::PoissonSpikes> {
-  using Base = detail::NoiseWrapper<Inner, detail::PoissonSpikes>;
-
  public:
-  PoissonNoise(Inner objective, PoissonNoiseOptions options)
-      : Base(std::forward<Inner>(objective), detail::checked_poisson(options), options.seed),
-        options_(options) {}
+  using detail::NoiseWrapper<Inner, detail::PoissonSpikes>::NoiseWrapper;
 
   /// lambda = expected_spikes / reference_max: expected spikes per unit of activation.
   double spikes_per_unit() const noexcept { return this->noise().spikes_per_unit; }
-  const PoissonNoiseOptions& options() const noexcept { return options_; }
-
- private:
-  PoissonNoiseOptions options_;
 };
 
 template <class Inner>

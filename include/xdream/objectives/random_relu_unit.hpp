@@ -3,8 +3,8 @@
 /// A synthetic neuron computed by a small random two-layer ReLU network.
 
 #include <xdream/detail/validate.hpp>
+#include <xdream/objectives/detail/contrast_unit.hpp>
 #include <xdream/objectives/detail/random_directions.hpp>
-#include <xdream/objectives/naka_rushton.hpp>
 #include <xdream/population.hpp>
 
 #include <algorithm>
@@ -44,15 +44,13 @@ struct RandomReluUnitOptions {
 /// @param dimension code length; range [1, inf).
 /// @param seed draws the filters and the output weights (streams (seed, 0..1, column, user)):
 ///        the same seed gives the same unit.
-class RandomReluUnit {
+class RandomReluUnit : public detail::ContrastUnit<RandomReluUnitOptions> {
  public:
-  explicit RandomReluUnit(Index dimension, std::uint64_t seed = 0, RandomReluUnitOptions options = {})
-      : options_(options), contrast_{options.half_saturation_norm, options.contrast_exponent} {
-    constexpr const char* where = "xdream::RandomReluUnit";
-    detail::require_at_least(where, "dimension", dimension, Index{1});
+  explicit RandomReluUnit(Index dimension, std::uint64_t seed = 0,
+                          RandomReluUnitOptions options = {})
+      : ContrastUnit(where, dimension, options) {
     detail::require_at_least(where, "hidden_units", options_.hidden_units, Index{1});
-    detail::require_positive(where, "amplitude", options_.amplitude);
-    contrast_.validate(where);
+    check_response_scale(where);
 
     filters_ = detail::gaussian_matrix(dimension, options_.hidden_units, seed, 0);
     filters_.colwise().normalize();
@@ -74,7 +72,7 @@ class RandomReluUnit {
         continue;
       }
       const double net = output_.dot((hidden.col(i) / norm).cwiseMax(0.0));
-      out[i] = options_.amplitude * std::max(0.0, net) * contrast_(norm);
+      out[i] = scaled(std::max(0.0, net), norm);
     }
     return out;
   }
@@ -84,11 +82,10 @@ class RandomReluUnit {
   const Eigen::MatrixXd& filters() const noexcept { return filters_; }
   /// The output weights a_j (length h).
   const Eigen::VectorXd& output_weights() const noexcept { return output_; }
-  const RandomReluUnitOptions& options() const noexcept { return options_; }
 
  private:
-  RandomReluUnitOptions options_;
-  NakaRushton contrast_;
+  static constexpr const char* where = "xdream::RandomReluUnit";
+
   Eigen::MatrixXd filters_;
   Eigen::VectorXd output_;
 };

@@ -4,8 +4,8 @@
 /// of the code space.
 
 #include <xdream/detail/validate.hpp>
+#include <xdream/objectives/detail/contrast_unit.hpp>
 #include <xdream/objectives/detail/random_directions.hpp>
-#include <xdream/objectives/naka_rushton.hpp>
 #include <xdream/population.hpp>
 
 #include <Eigen/Cholesky>
@@ -55,12 +55,10 @@ struct SubspaceUnitOptions {
 /// @param dimension code length n; range [1, inf).
 /// @param seed draws B, w and Q (streams (seed, 0..2, column, user)): the same seed gives the
 ///        same unit.
-class SubspaceUnit {
+class SubspaceUnit : public detail::ContrastUnit<SubspaceUnitOptions> {
  public:
   explicit SubspaceUnit(Index dimension, std::uint64_t seed = 0, SubspaceUnitOptions options = {})
-      : options_(options), contrast_{options.half_saturation_norm, options.contrast_exponent} {
-    constexpr const char* where = "xdream::SubspaceUnit";
-    detail::require_at_least(where, "dimension", dimension, Index{1});
+      : ContrastUnit(where, dimension, options) {
     const Index k = options_.subspace_dimension;
     if (k < 1 || k > dimension) {
       detail::invalid(where, "subspace_dimension", detail::to_text(k),
@@ -70,8 +68,7 @@ class SubspaceUnit {
       detail::invalid(where, "quadratic_strength", detail::to_text(options_.quadratic_strength),
                       "a finite value >= 0");
     }
-    detail::require_positive(where, "amplitude", options_.amplitude);
-    contrast_.validate(where);
+    check_response_scale(where);
 
     basis_ = detail::gaussian_matrix(dimension, k, seed, 0);
     detail::orthonormalize_columns(basis_);
@@ -94,7 +91,7 @@ class SubspaceUnit {
   double response(const Eigen::Ref<const Eigen::VectorXd>& u) const {
     const double norm = u.norm();
     if (!(norm > 0.0)) return 0.0;
-    return options_.amplitude * std::max(0.0, drive(u / norm)) * contrast_(norm);
+    return scaled(std::max(0.0, drive(u / norm)), norm);
   }
 
   /// w . v + (gamma / 2) v^T Q v for a unit vector v of the subspace.
@@ -116,9 +113,10 @@ class SubspaceUnit {
   double max_drive() const noexcept { return max_drive_; }
   /// sup f = A * h_max (approached, never attained).
   double supremum() const noexcept { return options_.amplitude * max_drive_; }
-  const SubspaceUnitOptions& options() const noexcept { return options_; }
 
  private:
+  static constexpr const char* where = "xdream::SubspaceUnit";
+
   // Maximizes h(v) = w . v + (gamma / 2) v^T Q v on the unit sphere (the trust-region
   // subproblem): v = (lambda I - gamma Q)^-1 w with lambda > gamma mu_max (mu_max: Q's largest
   // eigenvalue) chosen so that |v| = 1. For such lambda |v(lambda)| falls with lambda, from
@@ -146,8 +144,6 @@ class SubspaceUnit {
     max_drive_ = drive(best_);
   }
 
-  SubspaceUnitOptions options_;
-  NakaRushton contrast_;
   Eigen::MatrixXd basis_;
   Eigen::VectorXd linear_;
   Eigen::MatrixXd quadratic_;

@@ -19,16 +19,14 @@ namespace xdream {
 /// @param initial_size mutation std at generation 0; default 1.0; range (0, inf).
 /// @param final_size mutation std from `generations` on; default 0.1; range (0, inf).
 /// @param generations length of the schedule; default 100; range [1, inf).
-class AnnealedMutation {
+class AnnealedMutation : public detail::GaussianGeneMutation {
  public:
   explicit AnnealedMutation(double rate = 0.5, double initial_size = 1.0, double final_size = 0.1,
                             int generations = 100)
-      : rate_(rate),
+      : GaussianGeneMutation(rate, initial_size),
         initial_size_(initial_size),
         final_size_(final_size),
-        generations_(generations),
-        size_(initial_size),
-        threshold_(rate) {
+        generations_(generations) {
     detail::require_closed("xdream::AnnealedMutation", "rate", rate, 0.0, 1.0);
     detail::require_positive("xdream::AnnealedMutation", "initial_size", initial_size);
     detail::require_positive("xdream::AnnealedMutation", "final_size", final_size);
@@ -42,24 +40,13 @@ class AnnealedMutation {
   /// Sets the size for the children of `generation` (called by Genetic before breeding).
   void advance(std::size_t generation) {
     const double t = std::min(1.0, static_cast<double>(generation) / generations_);
-    size_ = initial_size_ * std::pow(final_size_ / initial_size_, t);
+    set_size(initial_size_ * std::pow(final_size_ / initial_size_, t));
   }
-
-  bool mutate(Eigen::Ref<Code> child, Engine& rng) const {
-    return detail::gaussian_mutate(child, threshold_, static_cast<float>(size_), rng);
-  }
-
-  double rate() const noexcept { return rate_; }
-  /// The current mutation std.
-  double size() const noexcept { return size_; }
 
  private:
-  double rate_;
   double initial_size_;
   double final_size_;
   int generations_;
-  double size_;
-  detail::Threshold32 threshold_;
 };
 
 }  // namespace xdream

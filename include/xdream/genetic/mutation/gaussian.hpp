@@ -47,32 +47,44 @@ inline void check_mutation(const char* where, double rate, double size) {
   require_closed(where, "mutation_size", size, 0.0,
                  static_cast<double>(std::numeric_limits<float>::max()));
 }
-}  // namespace detail
 
-/// Per-gene Gaussian mutation, exactly as XDream's genetic algorithm (its published code, the mutation step):
-/// each gene of a child independently, with probability `rate`, gets + N(0, size^2). Codes are
-/// never clipped.
-///
-/// @param rate probability that a gene mutates; default 0.5 (paper, fc6); range [0, 1].
-/// @param size standard deviation of a mutation; default 0.5 (paper, fc6); range [0, inf).
-class GaussianMutation {
+/// The base of GaussianMutation and AnnealedMutation: each gene mutates with probability
+/// `rate()` by N(0, size()^2) (gaussian_mutate, the size rounded to float). The size may change
+/// over a run (`set_size`).
+class GaussianGeneMutation {
  public:
-  explicit GaussianMutation(double rate = 0.5, double size = 0.5)
-      : rate_(rate), size_(size), threshold_(rate) {
-    detail::check_mutation("xdream::GaussianMutation", rate, size);
-  }
-
   bool mutate(Eigen::Ref<Code> child, Engine& rng) const {
-    return detail::gaussian_mutate(child, threshold_, static_cast<float>(size_), rng);
+    return gaussian_mutate(child, threshold_, static_cast<float>(size_), rng);
   }
 
   double rate() const noexcept { return rate_; }
+  /// The current mutation std.
   double size() const noexcept { return size_; }
+
+ protected:
+  GaussianGeneMutation(double rate, double size) : rate_(rate), size_(size), threshold_(rate) {}
+
+  void set_size(double size) noexcept { size_ = size; }
 
  private:
   double rate_;
   double size_;
-  detail::Threshold32 threshold_;
+  Threshold32 threshold_;
+};
+}  // namespace detail
+
+/// Per-gene Gaussian mutation, exactly as XDream's genetic algorithm (its published code, the
+/// mutation step): each gene of a child independently, with probability `rate`, gets
+/// + N(0, size^2). Codes are never clipped.
+///
+/// @param rate probability that a gene mutates; default 0.5 (paper, fc6); range [0, 1].
+/// @param size standard deviation of a mutation; default 0.5 (paper, fc6); range [0, inf).
+class GaussianMutation : public detail::GaussianGeneMutation {
+ public:
+  explicit GaussianMutation(double rate = 0.5, double size = 0.5)
+      : GaussianGeneMutation(rate, size) {
+    detail::check_mutation("xdream::GaussianMutation", rate, size);
+  }
 };
 
 }  // namespace xdream

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
-/// What every noise model around an objective shares: forwarding `evaluate` to the wrapped
-/// objective, keeping its scores as the clean ones, one random stream per stimulus and call, and
-/// the call counter that a checkpoint keeps.
+/// What every noise model around an objective shares: its settings, forwarding `evaluate` to the
+/// wrapped objective, keeping its scores as the clean ones, one random stream per stimulus and
+/// call, and the call counter that a checkpoint keeps.
 
 #include <xdream/concepts.hpp>
 #include <xdream/io/encoding.hpp>
@@ -19,7 +19,8 @@ namespace xdream::detail {
 /// The shared body of PoissonNoise and MultiplicativeNoise. `Noise` turns one clean score into a
 /// noisy one: `double operator()(double clean, Stream& stream) const`, where `stream()` gives the
 /// stimulus's own engine (made on first use: a model that needs no draw for a score makes none).
-/// `Noise::name` is the model's stable name.
+/// `Noise::name` is the model's stable name; `Noise::Options` its settings (with the `seed` of
+/// the noise streams), which `Noise::checked(options)` checks and turns into the model.
 ///
 /// Randomness: stimulus i of the e-th call to `evaluate` (counting from 0) draws from stream
 /// (seed, e, i, Purpose::noise), so a seed reproduces the noise exactly.
@@ -45,8 +46,12 @@ class NoiseWrapper {
     Engine engine_;
   };
 
-  NoiseWrapper(Inner objective, Noise noise, std::uint64_t seed)
-      : objective_(std::forward<Inner>(objective)), noise_(std::move(noise)), seed_(seed) {}
+  using Options = typename Noise::Options;
+
+  /// Wraps `objective`; throws std::invalid_argument, before taking the objective, when a
+  /// setting is out of range.
+  NoiseWrapper(Inner objective, Options options)
+      : NoiseWrapper(std::forward<Inner>(objective), Noise::checked(options), options) {}
 
   /// Scores `stimuli` with the wrapped objective and makes each score noisy.
   template <class Stimuli>
@@ -56,7 +61,7 @@ class NoiseWrapper {
     Scores noisy(clean_.size());
     const std::uint64_t call = evaluations_++;
     for (Index i = 0; i < clean_.size(); ++i) {
-      Stream stream(seed_, call, static_cast<std::uint64_t>(i));
+      Stream stream(options_.seed, call, static_cast<std::uint64_t>(i));
       noisy[i] = noise_(clean_[i], stream);
     }
     return noisy;
@@ -67,6 +72,8 @@ class NoiseWrapper {
 
   std::remove_reference_t<Inner>& objective() noexcept { return objective_; }
   const std::remove_reference_t<Inner>& objective() const noexcept { return objective_; }
+
+  const Options& options() const noexcept { return options_; }
 
   /// Calls to `evaluate` so far: the next call draws from stream coordinate `evaluations()`.
   std::uint64_t evaluations() const noexcept { return evaluations_; }
@@ -91,9 +98,12 @@ class NoiseWrapper {
   const Noise& noise() const noexcept { return noise_; }
 
  private:
+  NoiseWrapper(Inner&& objective, Noise noise, const Options& options)
+      : objective_(std::forward<Inner>(objective)), noise_(std::move(noise)), options_(options) {}
+
   Inner objective_;
   Noise noise_;
-  std::uint64_t seed_;
+  Options options_;
   std::uint64_t evaluations_ = 0;
   Scores clean_;
 };
