@@ -55,7 +55,7 @@ struct NudgeFirstGene {
 // [mutation]
 
 // [callback]
-// A Callback has any of on_start, on_generation (true = stop), on_finish.
+// A Callback has any of on_start, on_generation and on_tell (true = stop), on_finish.
 struct StopAfter {
   std::uint32_t last;
   bool on_generation(const xdream::GenerationReport& report) const {

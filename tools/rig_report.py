@@ -104,6 +104,18 @@ def main():
     return 0
 
 
+def loose(name):
+    """A rig's name for an image as a stimulus id: the last path component, without the
+    extension and the blockNNN_MMM_ prefix (docs/rig-files.md, matching)."""
+    name = name.replace("\\", "/").split("/")[-1]
+    if "." in name:
+        name = name[:name.rindex(".")]
+    parts = name.split("_", 2)
+    if len(parts) == 3 and parts[0].startswith("block") and parts[0][5:].isdigit() and parts[1].isdigit():
+        name = parts[2]
+    return name
+
+
 def check_nothing_lost(run_dir, journal, rows, log_path):
     """Every response the fake rig produced: in responses.csv once, or rejected with a reason,
     or in a quarantined file. Returns the number lost or counted twice."""
@@ -113,6 +125,7 @@ def check_nothing_lost(run_dir, journal, rows, log_path):
         if e["kind"] == "REJECTED":
             for row in e.get("rows", []):
                 rejected.add((e.get("block", 0), row[0], row[2], row[3]))
+                rejected.add((e.get("block", 0), loose(row[0]), row[2], row[3]))
     quarantined = {e.get("source") for e in journal if e["kind"] == "FAULT"}
     produced = []
     with open(log_path) as f:

@@ -131,6 +131,26 @@ std::string new_session_tag() {
   return tag;
 }
 
+/// A new session's tag must be new to the exchange: the files of an earlier session with the
+/// same tag would otherwise be taken for this one's.
+void check_tag_is_new(const std::string& exchange, const std::string& tag) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(exchange, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".manifest.json") || !entry.is_regular_file(error) ||
+        entry.file_size(error) > (std::uintmax_t{1} << 24)) {
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    const json manifest = json::parse(in, nullptr, false);
+    if (manifest.is_object() && manifest.value("session", "") == tag) {
+      throw std::invalid_argument("option --session = " + tag + ": the exchange directory already "
+                                  "holds blocks of a session with this tag (" + name +
+                                  "); choose another tag, or --resume that session's run directory");
+    }
+  }
+}
+
 rig::RigOptions rig_options(const RigConfig& c) {
   rig::RigOptions o;
   o.reps = c.reps;
@@ -206,7 +226,7 @@ int run_program(int argc, char** argv) {
   xdream_apps::RunLock lock;
   json recorded;
   RigConfig c = invocation.config;
-  std::string session_tag = new_session_tag();
+  std::string session_tag = invocation.session.empty() ? new_session_tag() : invocation.session;
   if (resuming) {
     recorded = read_config_json(dir);
     lock = xdream_apps::RunLock(dir, "option --resume");
@@ -227,6 +247,7 @@ int run_program(int argc, char** argv) {
   } else {
     check(c);
     xdream_apps::check_new_run_directory(dir, invocation.force);
+    check_tag_is_new(c.dir, session_tag);
     for (std::string* path : {&c.dir, &c.references, &c.generator}) {
       if (!path->empty()) *path = fs::absolute(*path).lexically_normal().string();
     }

@@ -1,5 +1,7 @@
 #include "rig_config.hpp"
 
+#include <xdream/rig/transport.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -25,6 +27,21 @@ void to_json(nlohmann::json& json, TransportKind value) { json = xdream_apps::na
 void from_json(const nlohmann::json& json, TransportKind& value) {
   xdream_apps::enum_from_json(json, value, "transport");
 }
+
+namespace {
+
+// A session tag names files on the shared exchange: short, and safe on every file system.
+CLI::Validator session_tag_check() {
+  return CLI::Validator(
+      [](const std::string& tag) -> std::string {
+        return xdream::rig::is_session_tag(tag)
+                   ? std::string()
+                   : "expected 1 to 32 letters, digits, _ and -, not beginning with 'ref'";
+      },
+      "TAG");
+}
+
+}  // namespace
 
 std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocation,
                                       const std::string& models_dir) {
@@ -71,6 +88,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_option("--out", c.out, "Run directory (must not exist, unless --force)")->group(run);
   app.add_flag("--force", invocation.force, "Replace an existing run directory")->group(run);
   app.add_option("--resume", invocation.resume, "Continue the session in this run directory: the same block numbering, an outstanding block taken up again")->group(run);
+  app.add_option("--session", invocation.session, "The session's tag, in every stimulus id (1 to 32 letters, digits, _ and -, not beginning with 'ref'); default: 8 random hex digits")->group(run)->check(session_tag_check());
   auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only alarms and the result")->group(run);
 
   try {

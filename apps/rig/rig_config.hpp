@@ -67,7 +67,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RigConfig, transport, dir, channels, score, s
 struct Invocation {
   RigConfig config;
   bool force = false;
-  std::string resume;  // run directory to continue ("" = a new session)
+  std::string resume;   // run directory to continue ("" = a new session)
+  std::string session;  // the session's tag ("" = 8 random hex digits)
   bool quiet = false;
 };
 

@@ -424,8 +424,12 @@ TEST_CASE("rig: every setting is checked at construction") {
   bad([](RigOptions& o) { o.max_reshows = -1; }, "max_reshows");
   bad([](RigOptions& o) { o.score = ScorePolicy::mean({}); }, "score needs");
   bad([](RigOptions& o) { o.channels = {"x"}; }, "not one of the session's channels");
-  CHECK_THROWS_WITH_AS(Objective(s.rig, s.clock, s.journal, "XYZ", {}, s.options),
-                       doctest::Contains("session_tag"), std::invalid_argument);
+  for (const char* tag : {"", "a/b", "ref-1", "two words", "0123456789abcdef0123456789abcdef0"}) {
+    CHECK_THROWS_WITH_AS(Objective(s.rig, s.clock, s.journal, tag, {}, s.options),
+                         doctest::Contains("session_tag"), std::invalid_argument);
+  }
+  CHECK(xdream::rig::is_session_tag("monkeyA_2026-12-02"));
+  CHECK_FALSE(xdream::rig::is_session_tag("référence"));
   CHECK_THROWS_AS(s.make({{"same", grey(0)}, {"same", grey(1)}}), std::invalid_argument);
   CHECK_THROWS_AS(s.make({{"bad", RigImage{{0.0f}, 2, 1, 1}}}), std::invalid_argument);
 }

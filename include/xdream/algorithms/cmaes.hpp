@@ -160,7 +160,7 @@ class CMAES : public detail::StateCheckpoint<CMAES>,
     }
     const double delta_h_sigma = detail::adapt_sigma_and_path_c(p, state_, y_w);
 
-    // C <- decay C + c1 p_c p_c^T + c_mu sum_k w_k^o y_k y_k^T, as one rank-(lambda + 1) product
+    // C <- decay C + c_1 p_c p_c^T + c_mu sum_k w_k^o y_k y_k^T, as one rank-(lambda + 1) product
     // on the lower triangle. Negative weights are rescaled by n / |C^-1/2 y_k|^2 so that the
     // active update cannot make C indefinite (tutorial eq. 46).
     factors_.resize(n, lambda + 1);

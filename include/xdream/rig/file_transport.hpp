@@ -169,7 +169,7 @@ class FileTransport {
     issued.block = block;
     const std::string prefix = block_name(block.number);
     for (std::size_t i = 0; i < block.stimuli.size(); ++i) {
-      char index[16];
+      char index[24];
       std::snprintf(index, sizeof index, "%03zu", i);
       issued.files.push_back(prefix + "_" + index + "_" + block.stimuli[i].id + ".png");
       issued.ids.push_back(block.stimuli[i].id);

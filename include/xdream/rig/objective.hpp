@@ -100,10 +100,9 @@ class RigObjective {
                std::vector<ReferenceImage> references, RigOptions options)
       : transport_(&transport), clock_(&clock), observer_(&observer), options_(std::move(options)) {
     options_.validate();
-    if (session_tag.size() != 8 ||
-        session_tag.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (!is_session_tag(session_tag)) {
       xdream::detail::invalid("xdream::rig::RigObjective", "session_tag", session_tag,
-                              "8 lowercase hexadecimal digits");
+                              "1 to 32 letters, digits, _ and -, not beginning with 'ref'");
     }
     state_.session = std::move(session_tag);
     state_.channels = options_.channels;
