@@ -26,11 +26,39 @@
 
 namespace xdream::io {
 
+/// When a file written by write_file_atomically reaches the disk: before the call returns
+/// (`now`), or with the next sync_file_system (`deferred`: many files, one flush).
+enum class Durability { now, deferred };
+
+/// Flushes every file written on the file system that holds `directory` (Linux's syncfs; other
+/// systems flush everything). One call after many deferred writes costs one flush, not one each.
+inline void sync_file_system(const std::filesystem::path& directory) {
+#if defined(__linux__)
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    throw ArchiveError(directory.string(), "cannot open the directory to flush it: " +
+                                               std::generic_category().message(errno));
+  }
+  const int result = ::syncfs(fd);
+  const int error = errno;
+  ::close(fd);
+  if (result != 0) {
+    throw ArchiveError(directory.string(), "syncfs failed: " + std::generic_category().message(error));
+  }
+#elif XDREAM_ARCHIVE_POSIX
+  (void)directory;
+  ::sync();
+#else
+  (void)directory;
+#endif
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it (`path` + ".tmp"), written
 /// and flushed to disk, then renamed over `path` (the directory is synced too, where POSIX
 /// allows). Throws ArchiveError naming the file.
 inline void write_file_atomically(const std::filesystem::path& path,
-                                  std::span<const std::byte> bytes) {
+                                  std::span<const std::byte> bytes,
+                                  Durability durability = Durability::now) {
   const std::string source = path.string();
   std::filesystem::path temporary = path;
   temporary += ".tmp";
@@ -55,7 +83,7 @@ inline void write_file_atomically(const std::filesystem::path& path,
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (durability == Durability::now && ::fsync(fd) != 0) {
     const auto e = os_error("fsync failed");
     ::close(fd);
     throw e;
@@ -65,6 +93,7 @@ inline void write_file_atomically(const std::filesystem::path& path,
     throw os_error("cannot rename the temporary file over it");
   }
   // Make the rename itself durable; failing to sync a directory is not fatal.
+  if (durability == Durability::deferred) return;
   std::filesystem::path directory = path.parent_path();
   if (directory.empty()) directory = ".";
   const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_CLOEXEC);
@@ -73,6 +102,7 @@ inline void write_file_atomically(const std::filesystem::path& path,
     ::close(dir_fd);
   }
 #else
+  (void)durability;
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw ArchiveError(source, "cannot open " + temporary.string() + " for writing");

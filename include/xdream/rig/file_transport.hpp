@@ -300,7 +300,7 @@ class FileTransport {
     nlohmann::json stimuli = nlohmann::json::array();
     writing([&] {
       for (std::size_t i = 0; i < encoded.size(); ++i) {
-        io::write_file_atomically(exchange_ / issued.files[i], encoded[i]);
+        io::write_file_atomically(exchange_ / issued.files[i], encoded[i], io::Durability::deferred);
         const RigImage& image = *block.stimuli[i].image;
         stimuli.push_back({{"index", i},
                            {"stim_id", block.stimuli[i].id},
@@ -311,6 +311,8 @@ class FileTransport {
                            {"width", image.width},
                            {"height", image.height}});
       }
+      // The images reach the disk before the manifest that names them (one flush for all).
+      io::sync_file_system(exchange_);
       const nlohmann::json manifest{{"protocol", "xdream-rig-files"}, {"version", 1},
                                     {"session", block.session},      {"block", block.number},
                                     {"generation", block.generation}, {"attempt", block.attempt},
@@ -415,7 +417,7 @@ class FileTransport {
       } else {
         watch.stable = 0;  // read again after it has been stable again
         if (watch.failures == 1) {
-          events.push_back(Fault{"parse_retry", e.what(), path.string()});
+          events.emplace_back(std::in_place_type<Fault>, "parse_retry", e.what(), path.string());
         }
       }
       return;
@@ -514,7 +516,7 @@ class FileTransport {
       }
     }
     watched_.erase(path);
-    events.push_back(Fault{"quarantined", why, path.filename().string()});
+    events.emplace_back(std::in_place_type<Fault>, "quarantined", why, path.filename().string());
   }
 
   std::filesystem::path exchange_, raw_;
