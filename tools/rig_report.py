@@ -73,7 +73,8 @@ def main():
     if not handled:
         print("  none")
     for (kind, key), n in sorted(handled.items()):
-        print(f"  {n:4d} x {kind} {key}: {what.get((kind, key), 'journaled')}")
+        name = kind if key == kind else f"{kind} {key}"
+        print(f"  {n:4d} x {name}: {what.get((kind, key), 'journaled')}")
 
     best_ref, best_syn = -math.inf, -math.inf
     per_stimulus = collections.defaultdict(list)

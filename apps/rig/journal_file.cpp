@@ -65,6 +65,7 @@ nlohmann::json to_json(const JournalEntry& e) {
       line["total"] = e.total;
       line["seconds"] = e.seconds;
       line["reference_mean"] = number(e.reference_mean);
+      line["reference_drift"] = number(e.reference_drift);
       break;
     case EntryKind::generation_done: {
       line["valid"] = e.valid;
@@ -312,28 +313,36 @@ void JournalFile::print(const JournalEntry& e) {
     case EntryKind::block_closed: {
       if (quiet_) return;
       const double turnaround = counts_.turnaround_s.empty() ? 0.0 : counts_.turnaround_s.back();
-      const double drift = counts_.first_reference != 0.0 && std::isfinite(e.reference_mean)
-                               ? e.reference_mean / counts_.first_reference
-                               : std::nan("");
+      char drift[32] = "-";
+      if (std::isfinite(e.reference_drift)) std::snprintf(drift, sizeof drift, "%.2f", e.reference_drift);
       std::snprintf(line, sizeof line,
                     "block %4u  gen %4u  attempt %u  %3d/%-3d valid  %7.1f s  turnaround %.3f s  "
-                    "reference %.4g (drift %.2f)  %s\n",
+                    "reference %.4g (drift %s)  %s\n",
                     e.block, e.generation, e.attempt, e.valid, e.total, e.seconds, turnaround,
                     e.reference_mean, drift, e.reason.c_str());
       std::fputs(line, stdout);
       std::fflush(stdout);
       return;
     }
+    case EntryKind::reissue:  // a generation's, not a block's
+      std::snprintf(line, sizeof line, "%s generation %u: %s\n", xdream::rig::to_string(e.kind),
+                    e.generation, e.reason.c_str());
+      std::fputs(line, stderr);
+      return;
+    case EntryKind::reshow:
+      if (quiet_) return;
+      std::snprintf(line, sizeof line, "  %s generation %u: %s\n", xdream::rig::to_string(e.kind),
+                    e.generation, e.reason.c_str());
+      std::fputs(line, stdout);
+      return;
     case EntryKind::alarm:
     case EntryKind::waiting:
-    case EntryKind::reissue:
       std::snprintf(line, sizeof line, "%s block %u: %s\n", xdream::rig::to_string(e.kind), e.block,
                     e.reason.c_str());
       std::fputs(line, stderr);
       return;
     case EntryKind::fault:
     case EntryKind::rejected:
-    case EntryKind::reshow:
     case EntryKind::peer_up:
     case EntryKind::peer_down:
       if (quiet_) return;

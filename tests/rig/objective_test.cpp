@@ -393,6 +393,42 @@ TEST_CASE("rig: reference drift and a dead channel raise alarms, never stop the 
   CHECK(dead == 1);
 }
 
+TEST_CASE("rig: the drift compares each reference image with its own first responses") {
+  // A strong and a weak reference image; in the third block the strong one loses its response
+  // (a fixation break). The mean over the images that responded falls from 50.5 to 1, but
+  // each image responds as before: no alarm, drift 1. Then both halve: drift 0.5.
+  Session s;
+  s.options.drift_baseline_blocks = 2;
+  double strong = 100.0, weak = 1.0;
+  s.rig.script = [&](FakeRig& rig, const RigBlock& b) {
+    Responses r = rig.responses(b);
+    for (auto& row : r.rows) {
+      if (row.stim_id == "ref-strong") row.values[0] = strong;
+      if (row.stim_id == "ref-weak") row.values[0] = weak;
+    }
+    rig.at(1.0, r);
+  };
+  Objective objective = s.make({{"strong", grey(0.2f)}, {"weak", grey(0.8f)}});
+  objective.evaluate(images(2));
+  objective.evaluate(images(2));
+  strong = std::nan("");
+  objective.evaluate(images(2));
+  strong = 50.0, weak = 0.5;
+  objective.evaluate(images(2));
+  std::vector<double> drifts;
+  int alarms = 0;
+  for (const auto& e : s.journal.entries) {
+    if (e.kind == EntryKind::block_closed) drifts.push_back(e.reference_drift);
+    alarms += e.kind == EntryKind::alarm && e.reason.rfind("reference drift", 0) == 0;
+  }
+  REQUIRE(drifts.size() == 4);
+  CHECK(std::isnan(drifts[0]));  // the baselines are filling
+  CHECK(std::isnan(drifts[1]));
+  CHECK(drifts[2] == doctest::Approx(1.0));
+  CHECK(drifts[3] == doctest::Approx(0.5));
+  CHECK(alarms == 0);
+}
+
 TEST_CASE("rig: an operator's stop ends the session cleanly") {
   Session s;
   std::atomic<bool> stop{false};

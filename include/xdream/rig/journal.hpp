@@ -8,6 +8,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,9 @@ struct JournalEntry {
   bool paused = false;
   double seconds = 0.0;      ///< block_closed: how long the block ran
   double reference_mean = 0.0;  ///< block_closed: the reference images' mean score (NaN: none)
+  /// block_closed, alarm: the reference images' responses over their own first blocks'
+  /// (NaN: not known yet)
+  double reference_drift = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> scores{};  ///< generation_done
 };
 

@@ -61,14 +61,16 @@ struct RigObjectiveState {
   std::string session;
   std::uint32_t next_block = 1;
   std::uint32_t generation = 0;
-  std::vector<double> reference_means;  ///< per closed block (NaN: no reference response)
-  std::vector<std::string> channels;    ///< the session's channel labels, once known
-  std::vector<int> dead_blocks;         ///< per channel: blocks in a row NaN or flat
+  /// Per reference image (in the session's order): its first responses, up to the drift
+  /// baseline's length (the blocks where it had none are skipped).
+  std::vector<std::vector<double>> reference_baselines;
+  std::vector<std::string> channels;  ///< the session's channel labels, once known
+  std::vector<int> dead_blocks;       ///< per channel: blocks in a row NaN or flat
   auto tie() {
-    return std::tie(session, next_block, generation, reference_means, channels, dead_blocks);
+    return std::tie(session, next_block, generation, reference_baselines, channels, dead_blocks);
   }
   auto tie() const {
-    return std::tie(session, next_block, generation, reference_means, channels, dead_blocks);
+    return std::tie(session, next_block, generation, reference_baselines, channels, dead_blocks);
   }
 };
 
@@ -530,26 +532,56 @@ class RigObjective {
   void close_block(const RigBlock& block, const Collected& collected, const std::string& reason,
                    RigTime start) {
     int valid = 0, total = 0;
-    double reference_sum = 0.0;
-    int reference_n = 0;
     for (const RigStimulus& s : block.stimuli) {
-      const double score = score_of_block(s.id, block.number);
       if (s.kind == StimulusKind::synthetic) {
         ++total;
-        valid += std::isnan(score) ? 0 : 1;
-      } else if (!std::isnan(score)) {
-        reference_sum += score;
-        ++reference_n;
+        valid += std::isnan(score_of_block(s.id, block.number)) ? 0 : 1;
       }
     }
     (void)collected;
-    const double reference_mean = reference_n > 0 ? reference_sum / reference_n : not_a_score;
+    // The reference images' responses in this block, in the session's order (NaN: none).
+    std::vector<double> references(references_.size());
+    double reference_sum = 0.0;
+    int reference_n = 0;
+    for (std::size_t r = 0; r < references_.size(); ++r) {
+      references[r] = score_of_block(references_[r].id, block.number);
+      if (!std::isnan(references[r])) reference_sum += references[r], ++reference_n;
+    }
+    const double drift = reference_drift(references);
     record({.kind = EntryKind::block_closed, .block = block.number,
             .generation = block.generation, .attempt = block.attempt, .reason = reason,
             .valid = valid, .total = total, .seconds = in_seconds(clock_->now() - start),
-            .reference_mean = reference_mean});
+            .reference_mean = reference_n > 0 ? reference_sum / reference_n : not_a_score,
+            .reference_drift = drift});
     if constexpr (requires { transport_->retire(block.number); }) transport_->retire(block.number);
-    watch(block, reference_mean);
+    watch(block, drift);
+  }
+
+  // The reference images' responses in this block against their own first responses: the sum
+  // over the images that responded here (and whose baseline is complete) of their responses,
+  // over the sum of their baseline means. A fixation break on one image changes which images
+  // are compared, never the ratio's meaning. NaN while no image can be compared. Responses
+  // that fill a baseline are kept for it.
+  double reference_drift(const std::vector<double>& responses) {
+    auto& baselines = state_.reference_baselines;
+    if (baselines.size() != responses.size()) baselines.assign(responses.size(), {});
+    const auto length = static_cast<std::size_t>(options_.drift_baseline_blocks);
+    double now = 0.0, before = 0.0;
+    bool compared = false;
+    for (std::size_t r = 0; r < responses.size(); ++r) {
+      if (std::isnan(responses[r])) continue;
+      std::vector<double>& baseline = baselines[r];
+      if (baseline.size() < length) {
+        baseline.push_back(responses[r]);
+        continue;
+      }
+      double mean = 0.0;
+      for (double v : baseline) mean += v;
+      now += responses[r];
+      before += mean / static_cast<double>(baseline.size());
+      compared = true;
+    }
+    return compared && before > 0.0 ? now / before : not_a_score;
   }
 
   // The score of a stimulus from this block's presentations alone.
@@ -565,28 +597,14 @@ class RigObjective {
   }
 
   // The alarms: reference drift and dead channels.
-  void watch(const RigBlock& block, double reference_mean) {
-    state_.reference_means.push_back(reference_mean);
-    std::vector<double> baseline;
-    for (double m : state_.reference_means) {
-      if (!std::isnan(m) && static_cast<int>(baseline.size()) < options_.drift_baseline_blocks) {
-        baseline.push_back(m);
-      }
-    }
-    if (static_cast<int>(baseline.size()) == options_.drift_baseline_blocks &&
-        !std::isnan(reference_mean) && state_.reference_means.size() > baseline.size()) {
-      double mean = 0.0;
-      for (double m : baseline) mean += m;
-      mean /= static_cast<double>(baseline.size());
-      if (mean > 0.0 && reference_mean < options_.drift_alarm_fraction * mean) {
-        record({.kind = EntryKind::alarm, .block = block.number,
-                .reason = "reference drift: the reference images' response " +
-                          xdream::detail::to_text(reference_mean) + " is below " +
-                          xdream::detail::to_text(options_.drift_alarm_fraction) +
-                          " x its first blocks' mean " + xdream::detail::to_text(mean) +
-                          " (unit lost?)",
-                .reference_mean = reference_mean});
-      }
+  void watch(const RigBlock& block, double drift) {
+    if (drift < options_.drift_alarm_fraction) {
+      record({.kind = EntryKind::alarm, .block = block.number,
+              .reason = "reference drift: the reference images respond at " +
+                        xdream::detail::to_text(std::round(drift * 1000.0) / 1000.0) +
+                        " x their first blocks' responses, below " +
+                        xdream::detail::to_text(options_.drift_alarm_fraction) + " (unit lost?)",
+              .reference_drift = drift});
     }
     for (std::size_t c = 0; c < state_.channels.size(); ++c) {
       double lo = INFINITY, hi = -INFINITY;
