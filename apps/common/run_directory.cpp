@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -146,6 +147,26 @@ RunLock create_run_directory(const std::filesystem::path& dir, bool force,
   std::filesystem::rename(staging, target, error);
   if (error) fail(error.message());
   return lock;
+}
+
+nlohmann::json read_run_config(const std::filesystem::path& dir, const std::string& program) {
+  const std::filesystem::path file = dir / "config.json";
+  std::error_code error;
+  if (!std::filesystem::exists(file, error)) {
+    throw std::runtime_error("option --resume: '" + dir.string() +
+                             "' has no config.json (not a run directory of " + program + ")");
+  }
+  if (!std::filesystem::is_regular_file(file, error) ||
+      std::filesystem::file_size(file, error) > (1u << 20)) {
+    throw std::runtime_error("option --resume: '" + file.string() +
+                             "' is not a regular file of at most 1 MiB");
+  }
+  try {
+    return nlohmann::json::parse(std::ifstream(file));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("option --resume: '" + file.string() + "' is not JSON (" +
+                             e.what() + ")");
+  }
 }
 
 }  // namespace xdream_apps

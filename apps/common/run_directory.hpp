@@ -3,6 +3,8 @@
 // config.json, locked for as long as a process runs in it, and text files written atomically
 // (temporary file, fsync, rename), so a crash never leaves a half file.
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <string>
 
@@ -46,5 +48,10 @@ void check_new_run_directory(const std::filesystem::path& dir, bool force);
 /// Returns the lock, held.
 RunLock create_run_directory(const std::filesystem::path& dir, bool force,
                              const std::string& config);
+
+/// The config.json of the run in `dir`, for --resume: a regular file of at most 1 MiB (never a
+/// FIFO that blocks) holding JSON. Throws std::runtime_error, beginning with "option --resume",
+/// naming what is wrong and `program` (whose run directory it should be).
+nlohmann::json read_run_config(const std::filesystem::path& dir, const std::string& program);
 
 }  // namespace xdream_apps

@@ -4,12 +4,15 @@
 // callbacks that write the images, the scores, the checkpoint and the progress.
 
 #include "evolve_config.hpp"
+#include "objective.hpp"
 #include "plot.hpp"
+#include "program.hpp"
 #include "reference.hpp"
 #include "run_directory.hpp"
+#include "run_hooks.hpp"
+#include "summary.hpp"
 
 #include <xdream/any_algorithm.hpp>
-#include <xdream/any_objective.hpp>
 #include <xdream/callbacks/checkpointer.hpp>
 #include <xdream/callbacks/progress.hpp>
 #include <xdream/callbacks/scores_file.hpp>
@@ -18,8 +21,6 @@
 #include <xdream/io/npy.hpp>
 #include <xdream/io/png.hpp>
 #include <xdream/io/sha256.hpp>
-#include <xdream/objectives/multiplicative_noise.hpp>
-#include <xdream/objectives/poisson_noise.hpp>
 #include <xdream/torch.hpp>
 #include <xdream/torch/image_writer.hpp>
 #include <xdream/version.hpp>
@@ -28,12 +29,8 @@
 #include <torch/version.h>
 
 #include <algorithm>
-#include <cmath>
-#include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -52,154 +49,13 @@ using xdream_apps::write_text_atomically;
 namespace xdream_evolve {
 namespace {
 
-using Objective = xdream::AnyObjective<torch::Tensor>;
 using Evolution = xdream::Optimizer<xdream::TorchGenerator&, Objective, xdream::AnyAlgorithm>;
-
-/// Test hook (tests/apps/evolve): XDREAM_EVOLVE_KILL_AT="G:POINT" kills the process with SIGKILL
-/// at POINT (evaluated | image | checkpointed | final) of generation G, to test resume at each.
-void kill_point(std::uint32_t generation, const char* point) {
-  static const char* spec = std::getenv("XDREAM_EVOLVE_KILL_AT");
-  if (spec != nullptr && std::string(spec) == std::to_string(generation) + ":" + point) {
-    std::raise(SIGKILL);
-  }
-}
-/// The kill point after a generation was scored (placed before the image writer) or after its
-/// image (placed after it).
-struct KillAfterGeneration {
-  const char* point;
-  void on_generation(const xdream::GenerationReport& report) const {
-    kill_point(report.stats.generation, point);
-  }
-};
-/// The kill point after a checkpoint.
-struct KillAfterCheckpoint {
-  const xdream::callbacks::Checkpointer* checkpointer;
-  void on_tell(const xdream::TellReport& report) const {
-    if (checkpointer->due(report)) kill_point(report.stats.generation, "checkpointed");
-  }
-};
-
-/// Time in the forward passes (generate + evaluate, as the driver measured them).
-struct ForwardTime {
-  double seconds = 0.0;
-  void on_tell(const xdream::TellReport& report) {
-    seconds += report.timings.generate + report.timings.evaluate;
-  }
-};
-
-/// The unit, clean or behind the chosen noise model (one Optimizer type for all of them).
-Objective make_objective(const EvolveConfig& c, xdream::TorchNetworkUnit unit,
-                         double reference_max) {
-  const std::uint64_t noise_seed = c.seed + 1;
-  switch (c.noise) {
-    case NoiseModel::poisson:
-      return Objective(xdream::PoissonNoise<xdream::TorchNetworkUnit>(
-          std::move(unit), {.expected_spikes = c.noise_level > 0 ? c.noise_level : 20.0,
-                            .reference_max = reference_max,
-                            .reps = c.noise_reps,
-                            .seed = noise_seed}));
-    case NoiseModel::multiplicative:
-      return Objective(xdream::MultiplicativeNoise<xdream::TorchNetworkUnit>(
-          std::move(unit),
-          {.noise_level = c.noise_level > 0 ? c.noise_level : 0.2, .seed = noise_seed}));
-    case NoiseModel::none:
-      break;
-  }
-  return Objective(std::move(unit));
-}
 
 /// Writes the images of `codes` through the generator as one PNG (one image or a grid).
 void write_images(xdream::TorchGenerator& generator, const xdream::Population& codes,
                   const fs::path& file, int scale) {
   const auto [cpu, view] = xdream::image_view(generator.generate(codes));
   xdream::io::write_png(file, view, {.scale = scale});
-}
-
-/// The result: summary.json and the printed lines.
-void report(const EvolveConfig& c, const Evolution& evolution, const Reference& reference,
-            const fs::path& dir, const xdream::Result& result, double forward_seconds) {
-  const xdream::GenerationStats& last = evolution.history().back();
-  const xdream::OptimizerState state = evolution.state();
-  const xdream::Best& best = state.best_clean.found() ? state.best_clean : state.best;
-  json summary{{"generations", evolution.history().size()},
-               {"stimuli", last.stimuli},
-               {"final_best_clean", last.best_clean},
-               {"best_clean_ever", std::isnan(best.clean_score) ? best.score : best.clean_score},
-               {"best_score_ever", best.score},
-               {"seconds", last.seconds}};
-  if (result.generations > 0) {
-    // This process's generations (a resumed run counts only those after the resume).
-    const double generations = result.generations;
-    summary["ms_per_generation"] = 1e3 * result.seconds / generations;
-    summary["forward_ms_per_generation"] = 1e3 * forward_seconds / generations;
-    summary["rest_share"] = (result.seconds - forward_seconds) / result.seconds;
-  }
-  const double relative = last.best_clean / reference.max;
-  if (reference.known) {
-    summary["reference_max"] = reference.max;
-    summary["reference_count"] = reference.count;
-    summary["reference_split"] = reference.split;
-    summary["reference_best_index"] = reference.best_index;
-    summary["relative_activation"] = relative;
-    // A ratio to a best reference response <= 0 means nothing (the unit is silent on natural
-    // images); tables should leave such units out.
-    summary["relative_activation_meaningful"] = reference.max > 0.0;
-    if (!std::isnan(reference.test_max)) {
-      summary["test_set_max"] = reference.test_max;
-      summary["relative_to_test_set"] = last.best_clean / reference.test_max;
-    }
-    if (reference.pool > 0) {
-      summary["brute_force_expected_max"] = reference.brute_force;
-      summary["brute_force_relative"] = reference.brute_force / reference.max;
-      summary["brute_force_pool"] = reference.pool;
-    }
-  }
-  write_text_atomically(dir / "summary.json", summary.dump(2) + "\n");
-
-  std::printf("xdream-evolve: %s, unit %s[%lld], %zu generations, %llu stimuli, %.1f s\n",
-              name_of(c.algorithm).c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
-              evolution.history().size(), static_cast<unsigned long long>(last.stimuli),
-              last.seconds);
-  std::printf("  final generation's best activation (clean): %.6g\n", last.best_clean);
-  if (reference.known) {
-    std::printf("  best of %lld reference images (Fashion-MNIST %s #%lld): %.6g\n",
-                static_cast<long long>(reference.count), reference.split.c_str(),
-                static_cast<long long>(reference.best_index), reference.max);
-    std::printf("  relative activation: %.3f%s\n", relative,
-                reference.max > 0.0
-                    ? ""
-                    : " (not meaningful: the unit's best reference response is <= 0)");
-    if (!std::isnan(reference.test_max)) {
-      std::printf("  relative to the best of the 10000 test images: %.3f\n",
-                  last.best_clean / reference.test_max);
-    }
-    if (reference.pool > 0) {
-      std::printf("  brute-force control (expected best of %llu random training images): %.3f\n",
-                  static_cast<unsigned long long>(reference.budget),
-                  reference.brute_force / reference.max);
-    }
-  }
-  std::printf("  record: %s\n", dir.string().c_str());
-}
-
-/// The run's config.json as JSON: a regular file of at most 1 MiB (never a FIFO that blocks).
-json read_config_json(const fs::path& dir) {
-  const fs::path file = dir / "config.json";
-  std::error_code error;
-  if (!fs::exists(file, error)) {
-    throw std::runtime_error("option --resume: '" + dir.string() +
-                             "' has no config.json (not a run directory of xdream-evolve)");
-  }
-  if (!fs::is_regular_file(file, error) || fs::file_size(file, error) > (1u << 20)) {
-    throw std::runtime_error("option --resume: '" + file.string() +
-                             "' is not a regular file of at most 1 MiB");
-  }
-  try {
-    return json::parse(std::ifstream(file));
-  } catch (const std::exception& e) {
-    throw std::runtime_error("option --resume: '" + file.string() + "' is not JSON (" +
-                             e.what() + ")");
-  }
 }
 
 /// Reads the settings of the run in `dir` strictly, keeping where it runs from the command
@@ -216,20 +72,6 @@ EvolveConfig recorded_settings(const json& recorded, const fs::path& dir,
   if (given.threads != 0) c.threads = given.threads;
   return c;
 }
-
-/// Stops the run when a whole generation scored NaN: an in-silico unit that answers nothing is
-/// a broken model (or preprocessing), not a fixation break, and the run would go on blind.
-struct SilentUnitGuard {
-  const std::string* network;
-  void on_generation(const xdream::GenerationReport& report) const {
-    if (report.stats.missing == report.scores.size()) {
-      throw xdream::ModelError("xdream: network file '" + *network +
-                               "' gave NaN for every image of generation " +
-                               std::to_string(report.stats.generation) +
-                               "; check the model and --mean/--std");
-    }
-  }
-};
 
 /// The run itself, once every input has been checked and the run directory is there.
 int evolve(const EvolveConfig& c, const Invocation& invocation, const fs::path& dir,
@@ -278,7 +120,9 @@ int evolve(const EvolveConfig& c, const Invocation& invocation, const fs::path& 
                           {.scale = 4});
   }
   kill_point(static_cast<std::uint32_t>(evolution.history().size()), "final");
-  report(c, evolution, reference, dir, result, forward.seconds);
+  report(c, evolution.history(), evolution.state(), reference, dir,
+         {.generations = result.generations, .seconds = result.seconds,
+          .forward_seconds = forward.seconds});
   xdream_apps::plot_run(dir, "xdream-evolve");
   write_text_atomically(dir / "DONE", "");
   return 0;
@@ -293,7 +137,7 @@ int run_program(int argc, char** argv) {
   xdream_apps::RunLock lock;
   json recorded;
   if (resuming) {
-    recorded = read_config_json(dir);
+    recorded = xdream_apps::read_run_config(dir, "xdream-evolve");
     lock = xdream_apps::RunLock(dir, "option --resume");
   }
   EvolveConfig c = resuming ? recorded_settings(recorded, dir, invocation.config)
@@ -420,20 +264,5 @@ int run_program(int argc, char** argv) {
 }  // namespace xdream_evolve
 
 int main(int argc, char** argv) {
-  // LibTorch's OpenMP threads spin while they wait for work; on a machine whose cores are busy
-  // with other programs that made a generation ~10x slower (docs/benchmarks.md). The OpenMP
-  // runtime reads its settings when it loads, so set them and start again, once; a user's own
-  // OMP_WAIT_POLICY is kept.
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    ::execv("/proc/self/exe", argv);  // on failure, carry on with the default policy
-  }
-  try {
-    return xdream_evolve::run_program(argc, argv);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    if (const auto end = message.find('\n'); end != std::string::npos) message.resize(end);
-    std::fprintf(stderr, "xdream-evolve: error: %s\n", message.c_str());
-    return 1;
-  }
+  return xdream_apps::run_main(argc, argv, "xdream-evolve", xdream_evolve::run_program);
 }

@@ -5,6 +5,7 @@
 
 #include <xdream/io/npy.hpp>
 #include <xdream/io/sha256.hpp>
+#include <xdream/torch.hpp>
 
 #include <algorithm>
 #include <cstdio>

@@ -7,13 +7,17 @@
 #include "fashion_mnist.hpp"
 
 #include <xdream/population.hpp>
-#include <xdream/torch.hpp>
 
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+namespace xdream {
+class TorchGenerator;
+class TorchNetworkUnit;
+}  // namespace xdream
 
 namespace xdream_evolve {
 

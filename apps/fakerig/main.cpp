@@ -8,6 +8,7 @@
 #include "model.hpp"
 #include "neuron.hpp"
 #include "options.hpp"
+#include "program.hpp"
 #include "response_writer.hpp"
 
 #include <nlohmann/json.hpp>
@@ -519,12 +520,5 @@ int run_program(int argc, char** argv) {
 }  // namespace xdream_fakerig
 
 int main(int argc, char** argv) {
-  try {
-    return xdream_fakerig::run_program(argc, argv);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    if (const auto end = message.find('\n'); end != std::string::npos) message.resize(end);
-    std::fprintf(stderr, "xdream-fakerig: error: %s\n", message.c_str());
-    return 1;
-  }
+  return xdream_apps::run_main(argc, argv, "xdream-fakerig", xdream_fakerig::run_program);
 }

@@ -5,6 +5,7 @@
 
 #include "journal_file.hpp"
 #include "plot.hpp"
+#include "program.hpp"
 #include "rig_config.hpp"
 #include "run_directory.hpp"
 #include "search.hpp"
@@ -174,20 +175,6 @@ rig::RigOptions rig_options(const RigConfig& c) {
   return o;
 }
 
-json read_config_json(const fs::path& dir) {
-  const fs::path file = dir / "config.json";
-  std::error_code error;
-  if (!fs::is_regular_file(file, error) || fs::file_size(file, error) > (1u << 20)) {
-    throw std::runtime_error("option --resume: '" + dir.string() +
-                             "' has no config.json of at most 1 MiB (not a run of xdream-rig)");
-  }
-  try {
-    return json::parse(std::ifstream(file));
-  } catch (const std::exception& e) {
-    throw std::runtime_error("option --resume: '" + file.string() + "' is not JSON (" + e.what() + ")");
-  }
-}
-
 void write_summary(const fs::path& dir, const Session& session, const JournalFile& journal,
                    const std::string& ended) {
   const JournalFile::Counts& n = journal.counts();
@@ -228,7 +215,7 @@ int run_program(int argc, char** argv) {
   RigConfig c = invocation.config;
   std::string session_tag = invocation.session.empty() ? new_session_tag() : invocation.session;
   if (resuming) {
-    recorded = read_config_json(dir);
+    recorded = xdream_apps::read_run_config(dir, "xdream-rig");
     lock = xdream_apps::RunLock(dir, "option --resume");
     if (!recorded.contains("settings") || !recorded.contains("session") ||
         !recorded.at("session").is_string()) {
@@ -348,16 +335,5 @@ int run_program(int argc, char** argv) {
 }  // namespace xdream_rig
 
 int main(int argc, char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {  // LibTorch's threads wait without spinning
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    ::execv("/proc/self/exe", argv);
-  }
-  try {
-    return xdream_rig::run_program(argc, argv);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    if (const auto end = message.find('\n'); end != std::string::npos) message.resize(end);
-    std::fprintf(stderr, "xdream-rig: error: %s\n", message.c_str());
-    return 1;
-  }
+  return xdream_apps::run_main(argc, argv, "xdream-rig", xdream_rig::run_program);
 }
