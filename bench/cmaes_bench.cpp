@@ -119,9 +119,9 @@ void BM_CMAESRun75(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(a.mean().data());
   }
-  state.counters["s_per_generation"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * generations,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["s_per_generation"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * generations,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["decompositions"] = decompositions;
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * generations * lambda);
 }

@@ -5,8 +5,9 @@
 // nu in {0, 0.2, 0.5} (score = a * max(0, 1 + nu Z)), judged on the CLEAN activations: a run's
 // result is the best clean activation among all the stimuli it presented, divided by the best
 // clean activation any run of any algorithm reached on the same unit ("normalized clean max").
-// Units: UnitLike (fc6 scale), SubspaceUnit, AngleContrastUnit, RandomReluUnit, a few instances each
-// (seeds), each algorithm with its published settings. See docs/algorithms.md, "Domain benchmark".
+// Units: UnitLike (fc6 scale), SubspaceUnit, AngleContrastUnit, RandomReluUnit, a few instances
+// each (seeds), each algorithm with its published settings. See docs/algorithms.md, "Domain
+// benchmark".
 //
 // Usage:
 //   domain_benchmark [--seeds N] [--instances N] [--noise x,y,...] [--out FILE.csv] [--jobs N]

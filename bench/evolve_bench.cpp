@@ -36,12 +36,15 @@ struct Models {
 
 Models load() {
   xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
-  xdream::TorchGenerator generator(setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"),
-                                   {.code_size = std::stoi(setting("XDREAM_BENCH_CODE_SIZE", "0")),
-                                    .device = setting("XDREAM_BENCH_DEVICE", "cpu")});
+  xdream::TorchGenerator generator(
+      setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"),
+      {.code_size = std::stoi(setting("XDREAM_BENCH_CODE_SIZE", "0")),
+       .device = setting("XDREAM_BENCH_DEVICE", "cpu")});
   xdream::TorchNetwork network(setting("XDREAM_BENCH_NETWORK", XDREAM_MODELS_DIR "/classifier.pt"),
-                               generator.image_shape(), {.device = setting("XDREAM_BENCH_DEVICE", "cpu")});
-  xdream::TorchNetworkUnit unit(std::move(network), {.tap = setting("XDREAM_BENCH_TAP", "fc8"), .channel = 0});
+                               generator.image_shape(),
+                               {.device = setting("XDREAM_BENCH_DEVICE", "cpu")});
+  xdream::TorchNetworkUnit unit(std::move(network),
+                                {.tap = setting("XDREAM_BENCH_TAP", "fc8"), .channel = 0});
   return {std::move(generator), std::move(unit)};
 }
 
@@ -51,7 +54,8 @@ Models& models() {
 }
 
 xdream::Population codes(xdream::Index n) {
-  xdream::Genetic<> ga(models().generator.code_size(), {.population_size = std::max<xdream::Index>(n, 2), .seed = 1});
+  xdream::Genetic<> ga(models().generator.code_size(),
+                       {.population_size = std::max<xdream::Index>(n, 2), .seed = 1});
   return ga.ask().leftCols(n);
 }
 
@@ -115,10 +119,9 @@ struct TimedUnit {
 // One generation of 20 through the Optimizer (GA, paper settings), the loop of xdream-evolve.
 void BM_Generation(benchmark::State& state) {
   Clock clock;
-  xdream::Optimizer optimizer(TimedGenerator{&models().generator, &clock},
-                              TimedUnit{&models().unit, &clock},
-                              xdream::Genetic<>(models().generator.code_size(),
-                                                {.population_size = 20, .seed = 2}));
+  xdream::Optimizer optimizer(
+      TimedGenerator{&models().generator, &clock}, TimedUnit{&models().unit, &clock},
+      xdream::Genetic<>(models().generator.code_size(), {.population_size = 20, .seed = 2}));
   optimizer.run(xdream::budget::generations(2));  // warm up
   clock.seconds = 0.0;
   double total = 0.0;
@@ -128,7 +131,8 @@ void BM_Generation(benchmark::State& state) {
     total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   state.counters["forward_ms"] = 1e3 * clock.seconds / static_cast<double>(state.iterations());
-  state.counters["rest_ms"] = 1e3 * (total - clock.seconds) / static_cast<double>(state.iterations());
+  state.counters["rest_ms"] =
+      1e3 * (total - clock.seconds) / static_cast<double>(state.iterations());
   state.counters["rest_%"] = 100.0 * (total - clock.seconds) / total;
 }
 
@@ -137,10 +141,10 @@ void BM_Run10k(benchmark::State& state) {
   const bool per_image = state.range(0) == 1;
   for (auto _ : state) {
     Clock clock;
-    xdream::Optimizer optimizer(TimedGenerator{&models().generator, &clock, per_image},
-                                TimedUnit{&models().unit, &clock, per_image},
-                                xdream::Genetic<>(models().generator.code_size(),
-                                                  {.population_size = 20, .seed = 3}));
+    xdream::Optimizer optimizer(
+        TimedGenerator{&models().generator, &clock, per_image},
+        TimedUnit{&models().unit, &clock, per_image},
+        xdream::Genetic<>(models().generator.code_size(), {.population_size = 20, .seed = 3}));
     benchmark::DoNotOptimize(optimizer.run(xdream::budget::stimuli(10'000)));
   }
   state.SetLabel(per_image ? "one forward pass per image" : "one batched pass per generation");
@@ -151,6 +155,12 @@ void BM_Run10k(benchmark::State& state) {
 BENCHMARK(BM_GeneratorForward)->Arg(1)->Arg(20)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NetworkForward)->Arg(1)->Arg(20)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Generation)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_Run10k)->Arg(0)->Arg(1)->ArgName("per_image")->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Run10k)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("per_image")
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kSecond);
 
 BENCHMARK_MAIN();

@@ -90,12 +90,17 @@ struct TimedTransport {
       for (const auto& s : block.stimuli) {
         double sum = 0.0;
         for (float p : s.image->pixels) sum += p;
-        rows.push_back({{"stim_id", s.id}, {"rep", 0}, {"values", {100.0 * sum / s.image->pixels.size()}}});
+        rows.push_back(
+            {{"stim_id", s.id}, {"rep", 0}, {"values", {100.0 * sum / s.image->pixels.size()}}});
       }
-      const std::string text = nlohmann::json{{"type", "RESULT"}, {"v", 1}, {"block_id", block.number},
-                                              {"attempt", block.attempt}, {"channels", {"unit"}},
-                                              {"responses", rows}, {"final", true}}
-                                   .dump();
+      const std::string text = nlohmann::json{
+          {"type", "RESULT"},
+          {"v", 1},
+          {"block_id", block.number},
+          {"attempt", block.attempt},
+          {"channels", {"unit"}},
+          {"responses", rows},
+          {"final", true}}.dump();
       char name[32];
       std::snprintf(name, sizeof name, "block%03u.json", block.number);
       xdream::io::write_file_atomically(files.exchange() / name,
@@ -114,14 +119,16 @@ struct TimedTransport {
 
 void BM_RigTurnaround(benchmark::State& state) {
   xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
-  xdream::TorchGenerator generator(setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"),
-                                   {.device = "cpu"});
-  const fs::path root = fs::temp_directory_path() / ("xdream-rig-bench-" + std::to_string(::getpid()));
+  xdream::TorchGenerator generator(
+      setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"), {.device = "cpu"});
+  const fs::path root =
+      fs::temp_directory_path() / ("xdream-rig-bench-" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root / "exchange");
   fs::create_directories(root / "run");
   rig::SteadyClock clock;
-  TimedTransport transport{rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})};
+  TimedTransport transport{
+      rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})};
   Images images{&generator, {}, 0.0};
   xdream_rig::JournalFile journal(root / "exchange", &images.codes, /*quiet=*/true);
   std::vector<rig::ReferenceImage> references;
@@ -138,7 +145,8 @@ void BM_RigTurnaround(benchmark::State& state) {
   journal.open(root / "run");
   transport.files.set_archive(root / "run" / "rig" / "raw");
   xdream::Optimizer<Images&, Objective&, xdream::Genetic<>> session(
-      images, objective, xdream::Genetic<>(generator.code_size(), {.population_size = 36, .seed = 1}));
+      images, objective,
+      xdream::Genetic<>(generator.code_size(), {.population_size = 36, .seed = 1}));
   xdream::callbacks::ScoresFile scores(root / "run" / "scores.csv");
   xdream::callbacks::Checkpointer checkpointer(root / "run" / "checkpoint.bin");
   session.run(xdream::budget::generations(2), scores, checkpointer);  // warm up

@@ -31,9 +31,11 @@ bool valid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    const std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 6 ? 2 : (byte >> 4) == 14 ? 3
-                                         : (byte >> 3) == 30       ? 4
-                                                                   : 0;
+    const std::size_t length = byte < 0x80         ? 1
+                               : (byte >> 5) == 6  ? 2
+                               : (byte >> 4) == 14 ? 3
+                               : (byte >> 3) == 30 ? 4
+                                                   : 0;
     if (length == 0 || i + length > text.size()) return false;
     for (std::size_t k = 1; k < length; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) >> 6) != 2) return false;
@@ -97,7 +99,8 @@ void check_arguments(int argc, char** argv, const std::set<std::string>& lists) 
       const std::string option = i > 1 && std::string(argv[i - 1]).rfind("--", 0) == 0
                                      ? "option " + std::string(argv[i - 1])
                                      : "argument " + std::to_string(i);
-      throw std::invalid_argument(option + ": the value is not UTF-8 text (config.json, which "
+      throw std::invalid_argument(option +
+                                  ": the value is not UTF-8 text (config.json, which "
                                   "records it, is UTF-8)");
     }
   }

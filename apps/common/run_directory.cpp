@@ -48,7 +48,8 @@ RunLock::RunLock(const std::filesystem::path& dir, const std::string& option) {
       throw std::runtime_error(option + ": cannot lock '" + dir.string() + "' (" +
                                std::strerror(reason) + ")");
     }
-    struct stat held {}, now {};
+    struct stat held {
+    }, now{};
     if (::fstat(fd_, &held) == 0 && ::stat(file.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
         held.st_dev == now.st_dev) {
       const std::string pid = std::to_string(::getpid()) + "\n";
@@ -164,8 +165,8 @@ nlohmann::json read_run_config(const std::filesystem::path& dir, const std::stri
   try {
     return nlohmann::json::parse(std::ifstream(file));
   } catch (const std::exception& e) {
-    throw std::runtime_error("option --resume: '" + file.string() + "' is not JSON (" +
-                             e.what() + ")");
+    throw std::runtime_error("option --resume: '" + file.string() + "' is not JSON (" + e.what() +
+                             ")");
   }
 }
 

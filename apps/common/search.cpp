@@ -40,9 +40,9 @@ namespace {
 const std::map<std::string, xdream::GeneticPreset>& presets() {
   namespace p = xdream::presets;
   static const std::map<std::string, xdream::GeneticPreset> table{
-      {"norm1", p::norm1}, {"norm2", p::norm2}, {"conv3", p::conv3}, {"conv4", p::conv4},
-      {"pool5", p::pool5}, {"fc6", p::fc6},     {"fc7", p::fc7},     {"fc8", p::fc8},
-      {"wang-ponce", p::wang_ponce_lab}};
+      {"norm1", p::norm1}, {"norm2", p::norm2}, {"conv3", p::conv3},
+      {"conv4", p::conv4}, {"pool5", p::pool5}, {"fc6", p::fc6},
+      {"fc7", p::fc7},     {"fc8", p::fc8},     {"wang-ponce", p::wang_ponce_lab}};
   return table;
 }
 
@@ -50,19 +50,45 @@ const std::map<std::string, xdream::GeneticPreset>& presets() {
 
 SearchOptions add_search_options(CLI::App& app, SearchSettings& c, const std::string& group) {
   SearchOptions o{};
-  app.add_option("--algorithm", c.algorithm, "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")->group(group)->transform(enum_option<AlgorithmName>())->default_str(name_of(c.algorithm));
-  o.population = app.add_option("--population", c.population, "Codes per generation; 0 = the algorithm's (or preset's) default")->group(group);
+  app.add_option("--algorithm", c.algorithm,
+                 "ga | cmaes | sep-cmaes | cholesky-cmaes | sphere-cma | lm-ma-es | fdgd | nes")
+      ->group(group)
+      ->transform(enum_option<AlgorithmName>())
+      ->default_str(name_of(c.algorithm));
+  o.population = app.add_option("--population", c.population,
+                                "Codes per generation; 0 = the algorithm's (or preset's) default")
+                     ->group(group);
   std::vector<std::string> preset_names;
   for (const auto& [name, p] : presets()) preset_names.push_back(name);
-  o.preset = app.add_option("--ga-preset", c.ga_preset, "GA settings of the paper per generator: norm1 norm2 conv3 conv4 pool5 fc6 fc7 fc8, or wang-ponce")->group(group)->check(CLI::IsMember(preset_names));
-  o.rate = app.add_option("--mutation-rate", c.mutation_rate, "GA: probability that a gene mutates")->group(group);
-  o.size = app.add_option("--mutation-size", c.mutation_size, "GA: std of a mutation")->group(group);
-  o.selectivity = app.add_option("--selectivity", c.selectivity, "GA: kT = std(scores) / selectivity")->group(group);
-  o.heritability = app.add_option("--heritability", c.heritability, "GA: share of genes from parent 1")->group(group);
-  o.conserve = app.add_option("--n-conserve", c.n_conserve, "GA: best codes kept unchanged (and scored again)")->group(group);
-  app.add_option("--sigma", c.sigma, "CMA family: initial step size; 0 = default")->group(group)->check(CLI::Range(0.0, max_step));
-  app.add_option("--radius", c.radius, "FDGD/NES sampling radius, SphereCMA sphere radius; 0 = default")->group(group)->check(CLI::Range(0.0, max_radius));
-  app.add_option("--learning-rate", c.learning_rate, "FDGD/NES/SphereCMA learning rate; 0 = default")->group(group)->check(CLI::Range(0.0, max_step));
+  o.preset = app.add_option("--ga-preset", c.ga_preset,
+                            "GA settings of the paper per generator: norm1 norm2 conv3 conv4 pool5 "
+                            "fc6 fc7 fc8, or wang-ponce")
+                 ->group(group)
+                 ->check(CLI::IsMember(preset_names));
+  o.rate = app.add_option("--mutation-rate", c.mutation_rate, "GA: probability that a gene mutates")
+               ->group(group);
+  o.size =
+      app.add_option("--mutation-size", c.mutation_size, "GA: std of a mutation")->group(group);
+  o.selectivity =
+      app.add_option("--selectivity", c.selectivity, "GA: kT = std(scores) / selectivity")
+          ->group(group);
+  o.heritability =
+      app.add_option("--heritability", c.heritability, "GA: share of genes from parent 1")
+          ->group(group);
+  o.conserve = app.add_option("--n-conserve", c.n_conserve,
+                              "GA: best codes kept unchanged (and scored again)")
+                   ->group(group);
+  app.add_option("--sigma", c.sigma, "CMA family: initial step size; 0 = default")
+      ->group(group)
+      ->check(CLI::Range(0.0, max_step));
+  app.add_option("--radius", c.radius,
+                 "FDGD/NES sampling radius, SphereCMA sphere radius; 0 = default")
+      ->group(group)
+      ->check(CLI::Range(0.0, max_radius));
+  app.add_option("--learning-rate", c.learning_rate,
+                 "FDGD/NES/SphereCMA learning rate; 0 = default")
+      ->group(group)
+      ->check(CLI::Range(0.0, max_step));
   return o;
 }
 

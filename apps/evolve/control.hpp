@@ -25,8 +25,8 @@ inline double expected_max_of_sample(std::vector<double> pool, std::int64_t k) {
   const double log_total = log_choose(static_cast<double>(m), static_cast<double>(k));
   double expected = 0.0;
   for (std::int64_t i = k; i <= m; ++i) {
-    const double p = std::exp(log_choose(static_cast<double>(i - 1), static_cast<double>(k - 1)) -
-                              log_total);
+    const double p =
+        std::exp(log_choose(static_cast<double>(i - 1), static_cast<double>(k - 1)) - log_total);
     expected += p * pool[static_cast<std::size_t>(i - 1)];
   }
   return expected;

@@ -5,21 +5,19 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <cstdio>
 #include <set>
-#include <stdexcept>
-#include <thread>
-#include <charconv>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <utility>
 
-namespace xdream_evolve {
-
-}  // namespace xdream_evolve
+namespace xdream_evolve {}  // namespace xdream_evolve
 
 template <>
 const std::vector<std::pair<std::string, xdream_evolve::NoiseModel>>&
@@ -71,58 +69,126 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       "generative network (XDream). With no options: unit 0 of fc8 (the class 'T-shirt/top') of "
       "the bundled Fashion-MNIST classifier, through the bundled generator, 10,000 stimuli.",
       "xdream-evolve"};
-  app.set_config("--config", "", "Read options from a TOML or INI file (keys = the long option names without the leading dashes, e.g. mutation-rate = 0.9)");
+  app.set_config("--config", "",
+                 "Read options from a TOML or INI file (keys = the long option names without the "
+                 "leading dashes, e.g. mutation-rate = 0.9)");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
   // An option given twice: the last one counts (as in most command lines).
   app.option_defaults()->always_capture_default()->multi_option_policy(
       CLI::MultiOptionPolicy::TakeLast);
 
   const char* models = "Models (docs/torch-models.md: the contract)";
-  app.add_option("--generator", c.generator, "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")->group(models);
-  app.add_option("--network", c.network, "TorchScript network: images -> Tensor or Dict[str,Tensor] of taps (pre-ReLU)")->group(models);
-  app.add_option("--code-size", c.code_size, "Code length; 0 = the generator's code_size attribute")->group(models)->check(CLI::Range(std::int64_t{0}, max_code_size));
-  app.add_option("--tap", c.tap, "Layer: a key of the network's dict, 'output', or a submodule name (features.3)")->group(models);
-  app.add_option("--unit", c.unit, "Channel (or feature) of the tap")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
-  app.add_option("--y", c.y, "Row of a convolutional unit; -1 = centre")->group(models)->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
-  app.add_option("--x", c.x, "Column of a convolutional unit; -1 = centre")->group(models)->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
-  app.add_option("--resize-height", c.resize_height, "Resize images before the network (0 = no)")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
-  app.add_option("--resize-width", c.resize_width, "Resize images before the network (0 = no)")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
+  app.add_option("--generator", c.generator,
+                 "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")
+      ->group(models);
+  app.add_option("--network", c.network,
+                 "TorchScript network: images -> Tensor or Dict[str,Tensor] of taps (pre-ReLU)")
+      ->group(models);
+  app.add_option("--code-size", c.code_size, "Code length; 0 = the generator's code_size attribute")
+      ->group(models)
+      ->check(CLI::Range(std::int64_t{0}, max_code_size));
+  app.add_option("--tap", c.tap,
+                 "Layer: a key of the network's dict, 'output', or a submodule name (features.3)")
+      ->group(models);
+  app.add_option("--unit", c.unit, "Channel (or feature) of the tap")
+      ->group(models)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
+  app.add_option("--y", c.y, "Row of a convolutional unit; -1 = centre")
+      ->group(models)
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
+  app.add_option("--x", c.x, "Column of a convolutional unit; -1 = centre")
+      ->group(models)
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
+  app.add_option("--resize-height", c.resize_height, "Resize images before the network (0 = no)")
+      ->group(models)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
+  app.add_option("--resize-width", c.resize_width, "Resize images before the network (0 = no)")
+      ->group(models)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 14));
   app.add_option("--mean", c.mean, "Per-channel mean to subtract before the network")
-      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(models)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->check(CLI::Range(-1e6, 1e6));
   app.add_option("--std", c.std, "Per-channel std to divide by before the network")
-      ->group(models)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(models)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->check(CLI::Range(1e-6, 1e6));
 
   const char* search = "Search";
   const xdream_apps::SearchOptions search_options = xdream_apps::add_search_options(app, c, search);
-  app.add_option("--init", c.init, "GA start: 'random' (N(0,1) codes), 'reference-best' (the codes of the unit's best reference images, through the generator's encode()) or a .npy file of codes (N, D)")->group(search);
-  app.add_option("--encode-tap", c.encode_tap, "--init reference-best: the tap whose features the generator's encode() takes")->group(search);
+  app.add_option(
+         "--init", c.init,
+         "GA start: 'random' (N(0,1) codes), 'reference-best' (the codes of the unit's best "
+         "reference images, through the generator's encode()) or a .npy file of codes (N, D)")
+      ->group(search);
+  app.add_option("--encode-tap", c.encode_tap,
+                 "--init reference-best: the tap whose features the generator's encode() takes")
+      ->group(search);
 
   const char* budget = "Budget and randomness";
-  app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")->group(budget)->check(whole_number(max_stimuli));
-  app.add_option("--generations", c.generations, "Budget in generations instead (0 = use --stimuli)")->group(budget)->check(whole_number(max_generations));
-  app.add_option("--seed", c.seed, "Seed of every random stream (same seed, same run); the noise model's is seed + 1")->group(budget)->check(whole_number(max_seed));
+  app.add_option("--stimuli", c.stimuli, "Budget in stimuli presented (never exceeded)")
+      ->group(budget)
+      ->check(whole_number(max_stimuli));
+  app.add_option("--generations", c.generations,
+                 "Budget in generations instead (0 = use --stimuli)")
+      ->group(budget)
+      ->check(whole_number(max_generations));
+  app.add_option("--seed", c.seed,
+                 "Seed of every random stream (same seed, same run); the noise model's is seed + 1")
+      ->group(budget)
+      ->check(whole_number(max_seed));
 
   const char* noise = "Noise (in-silico neurons)";
-  app.add_option("--noise", c.noise, "none | poisson | multiplicative")->group(noise)->transform(enum_option<NoiseModel>())->default_str(name_of(c.noise));
-  app.add_option("--noise-level", c.noise_level, "poisson: expected spikes L of the reference max (default 20); multiplicative: nu (default 0.2)")->group(noise)->check(CLI::Range(0.0, max_noise_level));
-  app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")->group(noise)->check(CLI::Range(1, 1 << 20));
+  app.add_option("--noise", c.noise, "none | poisson | multiplicative")
+      ->group(noise)
+      ->transform(enum_option<NoiseModel>())
+      ->default_str(name_of(c.noise));
+  app.add_option("--noise-level", c.noise_level,
+                 "poisson: expected spikes L of the reference max (default 20); multiplicative: nu "
+                 "(default 0.2)")
+      ->group(noise)
+      ->check(CLI::Range(0.0, max_noise_level));
+  app.add_option("--noise-reps", c.noise_reps, "poisson: repeated presentations averaged")
+      ->group(noise)
+      ->check(CLI::Range(1, 1 << 20));
 
   const char* reference = "Reference set and control";
-  app.add_option("--reference", c.reference, "fashion-mnist (the test set) | fashion-mnist-train (the training set, also the brute-force pool: the paper's definitions) | none")->group(reference)->transform(enum_option<ReferenceSet>())->default_str(name_of(c.reference));
-  app.add_option("--reference-count", c.reference_count, "Images of the reference set used")->group(reference)->check(CLI::Range(std::int64_t{1}, std::int64_t{60000}));
-  app.add_option("--data-dir", c.data_dir, "Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)")->group(reference);
-  app.add_option("--reference-cache", c.reference_cache, "Directory where reference activations are kept and reused (all units of a tap in one file); '' = none")->group(reference);
-  app.add_option("--brute-force-pool", c.brute_force_pool, "With --reference fashion-mnist: Fashion-MNIST training images for the brute-force control (0 = none)")->group(reference)->check(CLI::Range(std::int64_t{0}, std::int64_t{60000}));
+  app.add_option("--reference", c.reference,
+                 "fashion-mnist (the test set) | fashion-mnist-train (the training set, also the "
+                 "brute-force pool: the paper's definitions) | none")
+      ->group(reference)
+      ->transform(enum_option<ReferenceSet>())
+      ->default_str(name_of(c.reference));
+  app.add_option("--reference-count", c.reference_count, "Images of the reference set used")
+      ->group(reference)
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{60000}));
+  app.add_option("--data-dir", c.data_dir,
+                 "Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)")
+      ->group(reference);
+  app.add_option("--reference-cache", c.reference_cache,
+                 "Directory where reference activations are kept and reused (all units of a tap in "
+                 "one file); '' = none")
+      ->group(reference);
+  app.add_option("--brute-force-pool", c.brute_force_pool,
+                 "With --reference fashion-mnist: Fashion-MNIST training images for the "
+                 "brute-force control (0 = none)")
+      ->group(reference)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{60000}));
 
   const char* run = "Run";
   auto* device = app.add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->group(run);
-  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads; 0 = every core")->group(run)->check(CLI::Range(0, 1024));
+  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads; 0 = every core")
+                      ->group(run)
+                      ->check(CLI::Range(0, 1024));
   app.add_option("--out", c.out, "Run directory (must not exist, unless --force)")->group(run);
-  app.add_option("--checkpoint-every", c.checkpoint_every, "Generations between checkpoints")->group(run)->check(CLI::Range(1, 1 << 30));
+  app.add_option("--checkpoint-every", c.checkpoint_every, "Generations between checkpoints")
+      ->group(run)
+      ->check(CLI::Range(1, 1 << 30));
   app.add_flag("--force", invocation.force, "Replace an existing run directory")->group(run);
-  app.add_option("--resume", invocation.resume, "Continue the interrupted run in this directory (its config.json has the settings)")->group(run);
+  app.add_option(
+         "--resume", invocation.resume,
+         "Continue the interrupted run in this directory (its config.json has the settings)")
+      ->group(run);
   auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only the result")->group(run);
 
   try {
@@ -142,8 +208,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 
   if (!invocation.resume.empty()) {
     // Everything else comes from the run's config.json; only where it runs may change.
-    const std::set<const CLI::Option*> allowed{device, threads, quiet,
-                                               app.get_option("--resume")};
+    const std::set<const CLI::Option*> allowed{device, threads, quiet, app.get_option("--resume")};
     for (const CLI::Option* option : app.get_options()) {
       if (option->count() > 0 && allowed.count(option) == 0) {
         throw std::invalid_argument("option " + option->get_name() +
@@ -155,15 +220,21 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   }
 
   xdream_apps::apply_preset(search_options, c);
-  if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (c.threads == 0)
+    c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::nullopt;
 }
 
 void check(const EvolveConfig& c) {
-  for (const auto& [option, path] :
-       {std::pair{"generator", &c.generator}, {"network", &c.network}, {"init", &c.init},
-        {"data-dir", &c.data_dir}, {"reference-cache", &c.reference_cache}, {"out", &c.out},
-        {"tap", &c.tap}, {"encode-tap", &c.encode_tap}, {"device", &c.device}}) {
+  for (const auto& [option, path] : {std::pair{"generator", &c.generator},
+                                     {"network", &c.network},
+                                     {"init", &c.init},
+                                     {"data-dir", &c.data_dir},
+                                     {"reference-cache", &c.reference_cache},
+                                     {"out", &c.out},
+                                     {"tap", &c.tap},
+                                     {"encode-tap", &c.encode_tap},
+                                     {"device", &c.device}}) {
     if (!valid_utf8(*path)) bad(option, "(a path that is not UTF-8)", "text in UTF-8");
   }
   xdream_apps::check_search(c);
@@ -183,7 +254,8 @@ void check(const EvolveConfig& c) {
   in_range("noise-level", c.noise_level, 0.0, max_noise_level, " (0 = default)");
   in_range("noise-reps", c.noise_reps, 1, 1 << 20);
   if (c.noise == NoiseModel::poisson && c.reference == ReferenceSet::none) {
-    bad("noise", "poisson", "a reference set (it scales the spike rate); --reference none was given");
+    bad("noise", "poisson",
+        "a reference set (it scales the spike rate); --reference none was given");
   }
   in_range<std::int64_t>("reference-count", c.reference_count, 1, 60'000);
   in_range<std::int64_t>("brute-force-pool", c.brute_force_pool, 0, 60'000);
@@ -191,7 +263,9 @@ void check(const EvolveConfig& c) {
   in_range("checkpoint-every", c.checkpoint_every, 1, 1 << 30);
   if (c.out.empty()) bad("out", "''", "a directory");
   if (c.init != "random" && c.algorithm != AlgorithmName::ga) {
-    bad("init", c.init, "'random' for --algorithm " + name_of(c.algorithm) + " (codes from a file start the GA only)");
+    bad("init", c.init,
+        "'random' for --algorithm " + name_of(c.algorithm) +
+            " (codes from a file start the GA only)");
   }
 }
 

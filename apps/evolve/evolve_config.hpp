@@ -49,8 +49,8 @@ void from_json(const nlohmann::json& json, ReferenceSet& value);
 /// Every setting; the search's are SearchSettings' (algorithm, GA parameters, step sizes, seed).
 struct EvolveConfig : SearchSettings {
   // models
-  std::string generator;   // TorchScript generator file
-  std::string network;     // TorchScript network file
+  std::string generator;       // TorchScript generator file
+  std::string network;         // TorchScript network file
   std::int64_t code_size = 0;  // 0: the generator's code_size attribute
   std::string tap = "fc8";
   std::int64_t unit = 0;
@@ -71,7 +71,7 @@ struct EvolveConfig : SearchSettings {
   ReferenceSet reference = ReferenceSet::fashion_mnist;
   std::int64_t reference_count = 10'000;  // first M images of the reference set
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
-  std::string reference_cache;  // directory of cached reference activations ("" = none)
+  std::string reference_cache;             // directory of cached reference activations ("" = none)
   std::int64_t brute_force_pool = 20'000;  // Fashion-MNIST training images for the control
   // execution and output
   std::string device = "auto";

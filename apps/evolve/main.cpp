@@ -25,8 +25,8 @@
 #include <xdream/torch/image_writer.hpp>
 #include <xdream/version.hpp>
 
-#include <nlohmann/json.hpp>
 #include <torch/version.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -91,16 +91,19 @@ int evolve(const EvolveConfig& c, const Invocation& invocation, const fs::path& 
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
   std::ostringstream silent;
   xdream::callbacks::Progress progress(
-      invocation.quiet ? silent : terminal ? std::cerr : std::cout,
-      {.every = terminal ? 1u
-                         : static_cast<unsigned>(std::max<std::uint64_t>(1, total_generations / 20)),
+      invocation.quiet ? silent
+      : terminal       ? std::cerr
+                       : std::cout,
+      {.every = terminal
+                    ? 1u
+                    : static_cast<unsigned>(std::max<std::uint64_t>(1, total_generations / 20)),
        .total_generations = total_generations,
        .overwrite = terminal});
   ForwardTime forward;
-  const xdream::Result result = evolution.run_until(
-      budget, SilentUnitGuard{&c.network}, KillAfterGeneration{"evaluated"}, images,
-      KillAfterGeneration{"image"}, scores, checkpointer, KillAfterCheckpoint{&checkpointer},
-      forward, progress);
+  const xdream::Result result =
+      evolution.run_until(budget, SilentUnitGuard{&c.network}, KillAfterGeneration{"evaluated"},
+                          images, KillAfterGeneration{"image"}, scores, checkpointer,
+                          KillAfterCheckpoint{&checkpointer}, forward, progress);
 
   // The final population (the last one evaluated), the best code and the pictures.
   const xdream::OptimizerState state = evolution.state();
@@ -114,14 +117,15 @@ int evolve(const EvolveConfig& c, const Invocation& invocation, const fs::path& 
   scores.write(evolution.history());
   write_images(generator, best.code, dir / "best.png", scale);
   if (reference.known) {
-    xdream::io::write_png(dir / "reference_best.png",
-                          {reference.best_image.data(), 1, static_cast<int>(height),
-                           static_cast<int>(width)},
-                          {.scale = 4});
+    xdream::io::write_png(
+        dir / "reference_best.png",
+        {reference.best_image.data(), 1, static_cast<int>(height), static_cast<int>(width)},
+        {.scale = 4});
   }
   kill_point(static_cast<std::uint32_t>(evolution.history().size()), "final");
   report(c, evolution.history(), evolution.state(), reference, dir,
-         {.generations = result.generations, .seconds = result.seconds,
+         {.generations = result.generations,
+          .seconds = result.seconds,
           .forward_seconds = forward.seconds});
   xdream_apps::plot_run(dir, "xdream-evolve");
   write_text_atomically(dir / "DONE", "");
@@ -140,8 +144,8 @@ int run_program(int argc, char** argv) {
     recorded = xdream_apps::read_run_config(dir, "xdream-evolve");
     lock = xdream_apps::RunLock(dir, "option --resume");
   }
-  EvolveConfig c = resuming ? recorded_settings(recorded, dir, invocation.config)
-                            : invocation.config;
+  EvolveConfig c =
+      resuming ? recorded_settings(recorded, dir, invocation.config) : invocation.config;
   if (resuming && fs::exists(dir / "DONE")) {
     std::printf("xdream-evolve: the run in %s is complete (summary.json)\n", dir.string().c_str());
     return 0;
@@ -176,10 +180,9 @@ int run_program(int argc, char** argv) {
       xdream_apps::make_algorithm(c, generator.code_size(), initial ? &*initial : nullptr);
   const auto population = static_cast<std::uint64_t>(algorithm.population_size());
   if (c.generations == 0 && c.stimuli < population) {
-    throw std::invalid_argument("option --stimuli = " + std::to_string(c.stimuli) +
-                                ": expected at least one generation (" +
-                                std::to_string(population) + " stimuli for --algorithm " +
-                                name_of(c.algorithm) + ")");
+    throw std::invalid_argument(
+        "option --stimuli = " + std::to_string(c.stimuli) + ": expected at least one generation (" +
+        std::to_string(population) + " stimuli for --algorithm " + name_of(c.algorithm) + ")");
   }
   const xdream::Budget budget = c.generations > 0 ? xdream::budget::generations(c.generations)
                                                   : xdream::budget::stimuli(c.stimuli);
@@ -188,8 +191,8 @@ int run_program(int argc, char** argv) {
       c.generations > 0 ? c.generations * population : c.stimuli / population * population;
   const std::string network_sha = xdream::io::sha256_file(c.network);
   if (!invocation.quiet && c.reference != ReferenceSet::none) {
-    std::printf("xdream-evolve: measuring unit %s[%lld] on the reference set%s...\n",
-                c.tap.c_str(), static_cast<long long>(c.unit),
+    std::printf("xdream-evolve: measuring unit %s[%lld] on the reference set%s...\n", c.tap.c_str(),
+                static_cast<long long>(c.unit),
                 c.brute_force_pool > 0 ? " and the brute-force pool" : "");
     std::fflush(stdout);
   }
@@ -206,40 +209,43 @@ int run_program(int argc, char** argv) {
     initial = reference_best_codes(c, generator, unit, reference, algorithm.population_size());
     algorithm = xdream_apps::make_algorithm(c, generator.code_size(), &*initial);
   }
-  json record{{"settings", c},
-              {"program", "xdream-evolve"},
-              {"versions",
-               {{"xdream", xdream::version_string},
-                {"libtorch", TORCH_VERSION},
-                {"compiler", __VERSION__}}},
-              {"models",
-               {{"generator",
-                 {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}},
-                {"network", {{"file", c.network}, {"sha256", network_sha}}}}},
-              {"unit", {{"tap", unit.unit().tap}, {"channel", unit.unit().channel}}},
-              {"code_size", generator.code_size()},
-              {"image_shape", generator.image_shape()},
-              {"seeds", {{"algorithm", c.seed}, {"noise", c.seed + 1}}}};
-  if (unit.convolutional()) record["unit"]["y"] = unit.unit().y, record["unit"]["x"] = unit.unit().x;
+  json record{
+      {"settings", c},
+      {"program", "xdream-evolve"},
+      {"versions",
+       {{"xdream", xdream::version_string},
+        {"libtorch", TORCH_VERSION},
+        {"compiler", __VERSION__}}},
+      {"models",
+       {{"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}},
+        {"network", {{"file", c.network}, {"sha256", network_sha}}}}},
+      {"unit", {{"tap", unit.unit().tap}, {"channel", unit.unit().channel}}},
+      {"code_size", generator.code_size()},
+      {"image_shape", generator.image_shape()},
+      {"seeds", {{"algorithm", c.seed}, {"noise", c.seed + 1}}}};
+  if (unit.convolutional())
+    record["unit"]["y"] = unit.unit().y, record["unit"]["x"] = unit.unit().x;
   if (resuming && recorded.at("models") != record["models"]) {
-    throw std::runtime_error("option --resume: the model files changed since the run started "
-                             "(their sha256 differ from config.json)");
+    throw std::runtime_error(
+        "option --resume: the model files changed since the run started "
+        "(their sha256 differ from config.json)");
   }
   Evolution evolution(generator, make_objective(c, std::move(unit), reference.max),
                       std::move(algorithm));
   const std::uint64_t total_generations =
       c.generations > 0 ? c.generations : budget_stimuli / std::max<std::uint64_t>(1, population);
 
-  if (!resuming) lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
+  if (!resuming)
+    lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
   const auto [channels, height, width] = generator.image_shape();
   if (!invocation.quiet) {
-    std::printf("xdream-evolve: %s on unit %s[%lld] of %s, through %s (code %lld -> "
-                "%lldx%lldx%lld), %s%s\n",
-                name_of(c.algorithm).c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
-                c.network.c_str(), c.generator.c_str(),
-                static_cast<long long>(generator.code_size()), static_cast<long long>(channels),
-                static_cast<long long>(height), static_cast<long long>(width),
-                resuming ? "resuming " : "", dir.string().c_str());
+    std::printf(
+        "xdream-evolve: %s on unit %s[%lld] of %s, through %s (code %lld -> "
+        "%lldx%lldx%lld), %s%s\n",
+        name_of(c.algorithm).c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
+        c.network.c_str(), c.generator.c_str(), static_cast<long long>(generator.code_size()),
+        static_cast<long long>(channels), static_cast<long long>(height),
+        static_cast<long long>(width), resuming ? "resuming " : "", dir.string().c_str());
     std::fflush(stdout);
   }
   try {
@@ -252,8 +258,8 @@ int run_program(int argc, char** argv) {
     if (const auto end = message.find('\n'); end != std::string::npos) message.resize(end);
     std::error_code error;
     if (fs::exists(dir / "checkpoint.bin", error) || resuming) {
-      throw std::runtime_error(message + "; the run directory is kept: --resume " +
-                               dir.string() + " continues from its last checkpoint");
+      throw std::runtime_error(message + "; the run directory is kept: --resume " + dir.string() +
+                               " continues from its last checkpoint");
     }
     fs::remove_all(dir, error);
     throw std::runtime_error(message + "; " + dir.string() + " was removed (no checkpoint yet)");

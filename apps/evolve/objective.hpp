@@ -19,7 +19,7 @@ using Objective = xdream::AnyObjective<torch::Tensor>;
 /// The unit, clean or behind the noise model of `c` (seeded with c.seed + 1); `reference_max`
 /// scales Poisson noise's spike rate.
 inline Objective make_objective(const EvolveConfig& c, xdream::TorchNetworkUnit unit,
-                         double reference_max) {
+                                double reference_max) {
   const std::uint64_t noise_seed = c.seed + 1;
   switch (c.noise) {
     case NoiseModel::poisson:

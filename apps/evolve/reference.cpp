@@ -8,8 +8,8 @@
 #include <xdream/torch.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <numeric>
 #include <stdexcept>
@@ -57,11 +57,11 @@ GreyImages read_reference(const EvolveConfig& c, const std::string& split, std::
                           const std::array<std::int64_t, 3>& shape) {
   GreyImages images = read_idx_images(fashion_mnist_images(c.data_dir, split), count);
   if (shape[0] != 1 || shape[1] != images.height || shape[2] != images.width) {
-    throw std::invalid_argument(
-        "option --reference: Fashion-MNIST images are 1x" + std::to_string(images.height) + "x" +
-        std::to_string(images.width) + " but the generator makes " + std::to_string(shape[0]) +
-        "x" + std::to_string(shape[1]) + "x" + std::to_string(shape[2]) +
-        " images; give --reference none for other models");
+    throw std::invalid_argument("option --reference: Fashion-MNIST images are 1x" +
+                                std::to_string(images.height) + "x" + std::to_string(images.width) +
+                                " but the generator makes " + std::to_string(shape[0]) + "x" +
+                                std::to_string(shape[1]) + "x" + std::to_string(shape[2]) +
+                                " images; give --reference none for other models");
   }
   return images;
 }
@@ -78,17 +78,18 @@ std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetwork
     const xdream::TorchUnit& u = unit.unit();
     // Everything that changes the activations names the file: the network, the preprocessing,
     // the data, the tap and position, the split and the count.
-    std::string preprocessing = c.data_dir + "|" + std::to_string(c.resize_height) + "x" +
-                                std::to_string(c.resize_width);
+    std::string preprocessing =
+        c.data_dir + "|" + std::to_string(c.resize_height) + "x" + std::to_string(c.resize_width);
     for (double v : c.mean) preprocessing += "|m" + std::to_string(v);
     for (double v : c.std) preprocessing += "|s" + std::to_string(v);
     cached = fs::path(c.reference_cache) /
-             (network_sha.substr(0, 16) + "-" + xdream::io::sha256(preprocessing).substr(0, 8) + "-" + u.tap + "-y" + std::to_string(u.y) + "x" +
-              std::to_string(u.x) + "-" + split + std::to_string(images.count) + ".npy");
+             (network_sha.substr(0, 16) + "-" + xdream::io::sha256(preprocessing).substr(0, 8) +
+              "-" + u.tap + "-y" + std::to_string(u.y) + "x" + std::to_string(u.x) + "-" + split +
+              std::to_string(images.count) + ".npy");
     // A cache that does not fit (another shape, damaged) is measured again, with a word.
     std::string why;
-    if (auto hit = read_reference_cache(cached, unit.network().tap_shape(u.tap).at(0),
-                                        images.count, &why)) {
+    if (auto hit = read_reference_cache(cached, unit.network().tap_shape(u.tap).at(0), images.count,
+                                        &why)) {
       all = std::move(*hit);
     } else if (!why.empty()) {
       std::fprintf(stderr, "xdream-evolve: reference cache unreadable (%s); measuring again\n",
@@ -177,7 +178,8 @@ xdream::Population reference_best_codes(const EvolveConfig& c, xdream::TorchGene
                                         xdream::TorchNetworkUnit& unit, const Reference& r,
                                         xdream::Index count) {
   if (!r.known) {
-    throw std::invalid_argument("option --init = reference-best needs a reference set (--reference)");
+    throw std::invalid_argument(
+        "option --init = reference-best needs a reference set (--reference)");
   }
   if (!generator.can_encode()) {
     throw std::invalid_argument("option --init = reference-best: the generator file '" +

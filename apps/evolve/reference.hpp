@@ -28,8 +28,8 @@ struct Reference {
   std::int64_t count = 0;
   double brute_force = std::nan("");  // expected max of K random pool images
   std::int64_t pool = 0;
-  std::uint64_t budget = 0;  // K of the brute-force control
-  std::string split;         // "test" or "training"
+  std::uint64_t budget = 0;        // K of the brute-force control
+  std::string split;               // "test" or "training"
   double test_max = std::nan("");  // with the training split: the best of the 10,000 test images
 
   std::vector<float> best_image;

@@ -52,10 +52,9 @@ struct SilentUnitGuard {
   const std::string* network;
   void on_generation(const xdream::GenerationReport& report) const {
     if (report.stats.missing == report.scores.size()) {
-      throw xdream::ModelError("xdream: network file '" + *network +
-                               "' gave NaN for every image of generation " +
-                               std::to_string(report.stats.generation) +
-                               "; check the model and --mean/--std");
+      throw xdream::ModelError(
+          "xdream: network file '" + *network + "' gave NaN for every image of generation " +
+          std::to_string(report.stats.generation) + "; check the model and --mean/--std");
     }
   }
 };

@@ -14,8 +14,8 @@ using json = nlohmann::json;
 namespace xdream_evolve {
 
 void report(const EvolveConfig& c, const std::vector<xdream::GenerationStats>& history,
-            const xdream::OptimizerState& state, const Reference& reference,
-            const fs::path& dir, const RunTimes& times) {
+            const xdream::OptimizerState& state, const Reference& reference, const fs::path& dir,
+            const RunTimes& times) {
   const xdream::GenerationStats& last = history.back();
   const xdream::Best& best = state.best_clean.found() ? state.best_clean : state.best;
   json summary{{"generations", history.size()},
@@ -54,17 +54,15 @@ void report(const EvolveConfig& c, const std::vector<xdream::GenerationStats>& h
 
   std::printf("xdream-evolve: %s, unit %s[%lld], %zu generations, %llu stimuli, %.1f s\n",
               name_of(c.algorithm).c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
-              history.size(), static_cast<unsigned long long>(last.stimuli),
-              last.seconds);
+              history.size(), static_cast<unsigned long long>(last.stimuli), last.seconds);
   std::printf("  final generation's best activation (clean): %.6g\n", last.best_clean);
   if (reference.known) {
     std::printf("  best of %lld reference images (Fashion-MNIST %s #%lld): %.6g\n",
                 static_cast<long long>(reference.count), reference.split.c_str(),
                 static_cast<long long>(reference.best_index), reference.max);
-    std::printf("  relative activation: %.3f%s\n", relative,
-                reference.max > 0.0
-                    ? ""
-                    : " (not meaningful: the unit's best reference response is <= 0)");
+    std::printf(
+        "  relative activation: %.3f%s\n", relative,
+        reference.max > 0.0 ? "" : " (not meaningful: the unit's best reference response is <= 0)");
     if (!std::isnan(reference.test_max)) {
       std::printf("  relative to the best of the 10000 test images: %.3f\n",
                   last.best_clean / reference.test_max);

@@ -75,8 +75,8 @@ std::string value_text(const json& v) {
 std::string safe_label(std::string s) {
   if (s.find('/') != std::string::npos) s = fs::path(s).stem().string();
   for (char& ch : s) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                    ch == '.' || ch == '+' || ch == '-';
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '+' || ch == '-';
     if (!ok) ch = '_';
   }
   return s;
@@ -89,7 +89,8 @@ std::string normalize_option(std::string k) {
 
 Axis parse_axis(const json& j, const std::string& where) {
   if (!j.is_object() || j.size() != 1) {
-    throw std::invalid_argument(where + ": an axis is an object with one key (the option), e.g. {\"seed\": [0, 1, 2]}");
+    throw std::invalid_argument(
+        where + ": an axis is an object with one key (the option), e.g. {\"seed\": [0, 1, 2]}");
   }
   Axis axis;
   axis.key = normalize_option(j.begin().key());
@@ -130,7 +131,8 @@ Axis parse_axis(const json& j, const std::string& where) {
   } else {
     add_scalar(values);
   }
-  if (axis.values.empty()) throw std::invalid_argument(where + ": axis '" + axis.key + "' has no values");
+  if (axis.values.empty())
+    throw std::invalid_argument(where + ": axis '" + axis.key + "' has no values");
   return axis;
 }
 
@@ -141,7 +143,8 @@ bool value_matches(const json& pattern, const json& v) {
     return x >= pattern["range"][0].get<double>() && x < pattern["range"][1].get<double>();
   }
   if (pattern.is_array()) {
-    return std::any_of(pattern.begin(), pattern.end(), [&](const json& p) { return value_matches(p, v); });
+    return std::any_of(pattern.begin(), pattern.end(),
+                       [&](const json& p) { return value_matches(p, v); });
   }
   if (pattern.is_number() && v.is_number()) return pattern.get<double>() == v.get<double>();
   return pattern == v;
@@ -205,8 +208,8 @@ Experiment load_experiment(const fs::path& file, const std::string& help_text) {
       if (!g.contains(key)) continue;
       for (const json& r : g[key]) {
         if (help_text.find(r.get<std::string>()) == std::string::npos) {
-          ex.unsupported.push_back((label.empty() ? where : label) + ": xdream-evolve --help lacks '" +
-                                   r.get<std::string>() + "'");
+          ex.unsupported.push_back((label.empty() ? where : label) +
+                                   ": xdream-evolve --help lacks '" + r.get<std::string>() + "'");
           supported = false;
         }
       }
@@ -235,8 +238,9 @@ Experiment load_experiment(const fs::path& file, const std::string& help_text) {
       cell.name = name;
       if (!excluded(excludes, cell.options)) {
         if (!names.insert(cell.name).second) {
-          throw std::invalid_argument(where + ": two cells are named '" + cell.name +
-                                      "' (give the grids distinct labels or the bundles distinct names)");
+          throw std::invalid_argument(
+              where + ": two cells are named '" + cell.name +
+              "' (give the grids distinct labels or the bundles distinct names)");
         }
         ex.cells.push_back(std::move(cell));
       }
@@ -345,7 +349,9 @@ std::string join(const std::vector<std::string>& v) {
 enum class CellState { done, resumable, fresh, stale };
 
 fs::path run_dir(const Experiment& ex, const Cell& c) { return ex.out / "runs" / c.name; }
-fs::path cell_record_file(const Experiment& ex, const Cell& c) { return ex.out / "cells" / (c.name + ".json"); }
+fs::path cell_record_file(const Experiment& ex, const Cell& c) {
+  return ex.out / "cells" / (c.name + ".json");
+}
 
 /// sha256 of a file (once per file and call of the program); "" if unreadable.
 std::string file_sha256(const std::string& path) {
@@ -404,7 +410,8 @@ bool same_setting(const json& setting, const json& option) {
 /// Whether a run directory's config.json agrees with a cell's options, as far as it records them:
 /// each option that names a setting (dashes as underscores) must hold that setting's value.
 bool settings_match(const json& config, const json& options) {
-  if (!config.is_object() || !config.contains("settings") || !config["settings"].is_object()) return false;
+  if (!config.is_object() || !config.contains("settings") || !config["settings"].is_object())
+    return false;
   const json& settings = config["settings"];
   for (auto it = options.begin(); it != options.end(); ++it) {
     std::string key = it.key();
@@ -466,7 +473,7 @@ std::vector<std::string> evolve_command(const std::string& evolve, const Pending
   std::vector<std::string> args{evolve};
   if (p.resume) {  // the cell's own threads option, as a fresh launch
     const json& o = p.cell->options;
-    const std::string t = !o.contains("threads")   ? std::to_string(threads)
+    const std::string t = !o.contains("threads")     ? std::to_string(threads)
                           : o["threads"].is_string() ? o["threads"].get<std::string>()
                                                      : o["threads"].dump();
     args.insert(args.end(), {"--resume", dir.string(), "--threads", t, "--quiet"});
@@ -474,7 +481,8 @@ std::vector<std::string> evolve_command(const std::string& evolve, const Pending
   }
   const std::vector<std::string> o = option_args(p.cell->options);
   args.insert(args.end(), o.begin(), o.end());
-  if (!p.cell->options.contains("threads")) args.insert(args.end(), {"--threads", std::to_string(threads)});
+  if (!p.cell->options.contains("threads"))
+    args.insert(args.end(), {"--threads", std::to_string(threads)});
   if (!p.cell->options.contains("quiet")) args.push_back("--quiet");
   args.insert(args.end(), {"--out", dir.string(), "--force"});
   return args;
@@ -502,23 +510,32 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
   for (Experiment& ex : exs) {
     for (const Cell& c : ex.cells) {
       switch (cell_state(ex, c)) {
-        case CellState::done: ++st.done_before; break;
-        case CellState::resumable: queue.push_back({&ex, &c, true}); break;
+        case CellState::done:
+          ++st.done_before;
+          break;
+        case CellState::resumable:
+          queue.push_back({&ex, &c, true});
+          break;
         case CellState::stale:
-          std::fprintf(stderr, "%s/%s: its settings or model files changed since it ran: running it again\n",
-                       ex.name.c_str(), c.name.c_str());
+          std::fprintf(
+              stderr, "%s/%s: its settings or model files changed since it ran: running it again\n",
+              ex.name.c_str(), c.name.c_str());
           queue.push_back({&ex, &c, false});
           break;
-        case CellState::fresh: queue.push_back({&ex, &c, false}); break;
+        case CellState::fresh:
+          queue.push_back({&ex, &c, false});
+          break;
       }
     }
   }
-  if (limit >= 0 && static_cast<int>(queue.size()) > limit) queue.resize(static_cast<std::size_t>(limit));
-  std::printf("%d cells done already, %zu to run (%d in parallel, %d thread(s) each)\n", st.done_before,
-              queue.size(), jobs, threads);
+  if (limit >= 0 && static_cast<int>(queue.size()) > limit)
+    queue.resize(static_cast<std::size_t>(limit));
+  std::printf("%d cells done already, %zu to run (%d in parallel, %d thread(s) each)\n",
+              st.done_before, queue.size(), jobs, threads);
   std::fflush(stdout);
   if (dry_run) {
-    for (const Pending& p : queue) std::printf("%s\n", join(evolve_command(evolve, p, threads)).c_str());
+    for (const Pending& p : queue)
+      std::printf("%s\n", join(evolve_command(evolve, p, threads)).c_str());
     return st;
   }
   for (Experiment& ex : exs) {
@@ -540,7 +557,8 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  struct sigaction child_sa {}, child_before {};
+  struct sigaction child_sa {
+  }, child_before{};
   sigemptyset(&child_sa.sa_mask);
   child_sa.sa_handler = on_child;
   sigaction(SIGCHLD, &child_sa, &child_before);
@@ -598,12 +616,15 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
       if (errno == EINTR) continue;
       break;
     }
-    auto it = std::find_if(running.begin(), running.end(), [&](const Job& j) { return j.pid == pid; });
+    auto it =
+        std::find_if(running.begin(), running.end(), [&](const Job& j) { return j.pid == pid; });
     if (it == running.end()) continue;
     Job job = std::move(*it);
     running.erase(it);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.start).count();
-    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(run_dir(*job.ex, *job.cell) / "DONE");
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - job.start).count();
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+                    fs::exists(run_dir(*job.ex, *job.cell) / "DONE");
     const char* state = ok ? "done" : stop_requested ? "stopped" : "failed";
     const fs::path cellfile = cell_record_file(*job.ex, *job.cell);
     json rec = read_json(cellfile);
@@ -619,18 +640,20 @@ RunStats run_all(std::vector<Experiment>& exs, const std::string& evolve, int jo
       if (job.resumed) ++st.resumed;
     } else if (!stop_requested && job.resumed) {
       // A resume that fails (e.g. the models changed): run the cell again from the start.
-      std::fprintf(stderr, "%s/%s: resume failed, running it again from the start\n", job.ex->name.c_str(),
-                   job.cell->name.c_str());
+      std::fprintf(stderr, "%s/%s: resume failed, running it again from the start\n",
+                   job.ex->name.c_str(), job.cell->name.c_str());
       launch({job.ex, job.cell, false});
       continue;
     } else if (!stop_requested) {
       ++st.failed;
-      std::fprintf(stderr, "%s/%s: FAILED (exit %d, see %s)\n", job.ex->name.c_str(), job.cell->name.c_str(),
-                   rec["exit"].get<int>(), (job.ex->out / "logs" / (job.cell->name + ".log")).c_str());
+      std::fprintf(stderr, "%s/%s: FAILED (exit %d, see %s)\n", job.ex->name.c_str(),
+                   job.cell->name.c_str(), rec["exit"].get<int>(),
+                   (job.ex->out / "logs" / (job.cell->name + ".log")).c_str());
     }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("[%zu/%zu] %s/%s %s %.1f s (elapsed %.0f s)\n", finished, queue.size(), job.ex->name.c_str(),
-                job.cell->name.c_str(), state, wall, elapsed);
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("[%zu/%zu] %s/%s %s %.1f s (elapsed %.0f s)\n", finished, queue.size(),
+                job.ex->name.c_str(), job.cell->name.c_str(), state, wall, elapsed);
     std::fflush(stdout);
   }
   sigaction(SIGCHLD, &child_before, nullptr);
@@ -701,7 +724,8 @@ std::size_t gather(const std::vector<Experiment>& exs, const fs::path& out_csv) 
       if (cellrec.is_object()) {
         if (cellrec.contains("state")) row["last_state"] = value_text(cellrec["state"]);
         if (cellrec.contains("exit")) row["last_exit"] = value_text(cellrec["exit"]);
-        if (cellrec.contains("wall_seconds")) row["wall_seconds"] = value_text(cellrec["wall_seconds"]);
+        if (cellrec.contains("wall_seconds"))
+          row["wall_seconds"] = value_text(cellrec["wall_seconds"]);
       }
       if (done) {
         const json config = read_json(dir / "config.json");
@@ -736,7 +760,8 @@ std::size_t gather(const std::vector<Experiment>& exs, const fs::path& out_csv) 
     }
   }
   for (const std::string& k : summary_cols) setting_cols.erase(k);
-  std::vector<std::string> cols{"experiment", "grid", "cell", "status", "last_state", "last_exit", "wall_seconds"};
+  std::vector<std::string> cols{"experiment", "grid",      "cell",        "status",
+                                "last_state", "last_exit", "wall_seconds"};
   cols.insert(cols.end(), axis_cols.begin(), axis_cols.end());
   cols.insert(cols.end(), setting_cols.begin(), setting_cols.end());
   cols.insert(cols.end(), summary_cols.begin(), summary_cols.end());
@@ -776,8 +801,10 @@ std::string evolve_help(const std::string& evolve) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "xdream-experiments: runs a grid of xdream-evolve runs from JSON configs (docs/experiments.md), "
-      "N processes in parallel; cells already DONE are skipped, interrupted ones resumed; then gathers "
+      "xdream-experiments: runs a grid of xdream-evolve runs from JSON configs "
+      "(docs/experiments.md), "
+      "N processes in parallel; cells already DONE are skipped, interrupted ones resumed; then "
+      "gathers "
       "every summary.json and the settings into one CSV."};
   std::vector<std::string> configs;
   std::string evolve = XDREAM_EVOLVE_PATH;
@@ -786,32 +813,46 @@ int main(int argc, char** argv) {
   bool dry_run = false, gather_only = false, list = false;
   std::vector<std::string> sets;
   std::string root;
-  app.add_option("configs", configs, "Experiment configs (JSON)")->required()->check(CLI::ExistingFile);
-  app.add_option("--jobs,-j", jobs, "xdream-evolve processes at a time")->capture_default_str()->check(CLI::Range(1, 256));
-  app.add_option("--threads", threads, "LibTorch threads per process (unless a config sets threads)")
-      ->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("configs", configs, "Experiment configs (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--jobs,-j", jobs, "xdream-evolve processes at a time")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app.add_option("--threads", threads,
+                 "LibTorch threads per process (unless a config sets threads)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   app.add_option("--evolve", evolve, "The xdream-evolve program")->capture_default_str();
-  app.add_option("--csv", csv, "Write the gathered table here (default: OUT/results.csv of each config)");
-  app.add_option("--limit", limit, "Run at most this many cells now (the rest stay for a later call)");
-  app.add_option("--root", root, "Put each experiment's runs in ROOT/NAME instead of the config's \"out\"");
-  app.add_option("--set", sets, "KEY=VALUE: an xdream-evolve option for every cell (e.g. device=cpu, data-dir=DIR)");
+  app.add_option("--csv", csv,
+                 "Write the gathered table here (default: OUT/results.csv of each config)");
+  app.add_option("--limit", limit,
+                 "Run at most this many cells now (the rest stay for a later call)");
+  app.add_option("--root", root,
+                 "Put each experiment's runs in ROOT/NAME instead of the config's \"out\"");
+  app.add_option(
+      "--set", sets,
+      "KEY=VALUE: an xdream-evolve option for every cell (e.g. device=cpu, data-dir=DIR)");
   app.add_flag("--gather-only", gather_only, "Do not run anything; only gather the table");
   app.add_flag("--dry-run", dry_run, "Print the commands that would run");
   app.add_flag("--list", list, "Print every cell and its state");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (!fs::exists(evolve)) throw std::invalid_argument("option --evolve: '" + evolve + "' does not exist");
+    if (!fs::exists(evolve))
+      throw std::invalid_argument("option --evolve: '" + evolve + "' does not exist");
     evolve = fs::absolute(evolve).string();
     const std::string help = evolve_help(evolve);
     if (help.find("xdream-evolve") == std::string::npos) {
-      throw std::invalid_argument("option --evolve: '" + evolve + "' --help does not look like xdream-evolve");
+      throw std::invalid_argument("option --evolve: '" + evolve +
+                                  "' --help does not look like xdream-evolve");
     }
     std::vector<Experiment> exs;
     json overrides = json::object();
     for (const std::string& kv : sets) {
       const auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) throw std::invalid_argument("option --set: '" + kv + "' is not KEY=VALUE");
+      if (eq == std::string::npos || eq == 0)
+        throw std::invalid_argument("option --set: '" + kv + "' is not KEY=VALUE");
       overrides[normalize_option(kv.substr(0, eq))] = kv.substr(eq + 1);
     }
     for (const std::string& f : configs) {
@@ -821,7 +862,8 @@ int main(int argc, char** argv) {
     }
     std::vector<int> locks;
     for (const Experiment& ex : exs) {
-      for (const std::string& why : ex.unsupported) std::fprintf(stderr, "%s: skipped: %s\n", ex.name.c_str(), why.c_str());
+      for (const std::string& why : ex.unsupported)
+        std::fprintf(stderr, "%s: skipped: %s\n", ex.name.c_str(), why.c_str());
       std::printf("%s: %zu cells in %s\n", ex.name.c_str(), ex.cells.size(), ex.out.c_str());
       if (gather_only || dry_run || list) continue;
       fs::create_directories(ex.out);
@@ -846,7 +888,8 @@ int main(int argc, char** argv) {
     if (!gather_only) {
       const RunStats st = run_all(exs, evolve, jobs, threads, dry_run, limit);
       if (dry_run) return 0;
-      std::printf("ran %d (%d resumed), failed %d, done before %d\n", st.ran, st.resumed, st.failed, st.done_before);
+      std::printf("ran %d (%d resumed), failed %d, done before %d\n", st.ran, st.resumed, st.failed,
+                  st.done_before);
       if (st.failed > 0) rc = 2;
       if (stop_requested) return 130;
     }

@@ -49,7 +49,8 @@ T field(const json& j, const char* key, const fs::path& file) {
   try {
     return j.at(key).get<T>();
   } catch (const std::exception&) {
-    throw std::runtime_error(file.string() + ": field '" + key + "' is missing or of the wrong "
+    throw std::runtime_error(file.string() + ": field '" + key +
+                             "' is missing or of the wrong "
                              "type");
   }
 }
@@ -57,8 +58,7 @@ T field(const json& j, const char* key, const fs::path& file) {
 void check_protocol(const json& j, const fs::path& file) {
   if (field<std::string>(j, "protocol", file) != protocol_name ||
       field<std::int64_t>(j, "version", file) != 1) {
-    throw std::runtime_error(file.string() + " is not protocol '" + protocol_name +
-                             "' version 1");
+    throw std::runtime_error(file.string() + " is not protocol '" + protocol_name + "' version 1");
   }
 }
 
@@ -182,8 +182,8 @@ std::optional<fs::path> existing_response(const fs::path& dir, std::int64_t bloc
   return std::nullopt;
 }
 
-void write_progress(const fs::path& dir, std::int64_t block, std::size_t done,
-                    std::size_t valid, bool paused) {
+void write_progress(const fs::path& dir, std::int64_t block, std::size_t done, std::size_t valid,
+                    bool paused) {
   const json j{{"done", done}, {"valid", valid}, {"paused", paused}};
   write_bytes_atomically(dir / (block_name(block) + ".progress.json"), j.dump() + "\n");
 }
@@ -220,8 +220,7 @@ bool sleep_for(double seconds) {
 }
 
 double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace xdream_fakerig

@@ -220,10 +220,10 @@ class Rig {
     if (o_.never_score_index >= 0 && never_score_id_.empty() &&
         manifest.block == o_.never_score_block) {
       if (o_.never_score_index >= static_cast<std::int64_t>(manifest.stimuli.size())) {
-        throw std::runtime_error("option --never-score-index = " +
-                                 std::to_string(o_.never_score_index) + ": block " +
-                                 std::to_string(manifest.block) + " has only " +
-                                 std::to_string(manifest.stimuli.size()) + " images");
+        throw std::runtime_error(
+            "option --never-score-index = " + std::to_string(o_.never_score_index) + ": block " +
+            std::to_string(manifest.block) + " has only " +
+            std::to_string(manifest.stimuli.size()) + " images");
       }
       never_score_id_ = manifest.stimuli[static_cast<std::size_t>(o_.never_score_index)].stim_id;
     }
@@ -231,7 +231,8 @@ class Rig {
         simulate_block(o_, manifest, activation, *reference_max_, never_score_id_);
     if (!present(manifest, result)) return;  // hung, or asked to stop
 
-    const bool late = o_.latency_s > 0.0 && (o_.latency_block == 0 || o_.latency_block == manifest.block);
+    const bool late =
+        o_.latency_s > 0.0 && (o_.latency_block == 0 || o_.latency_block == manifest.block);
     if (late && !sleep_for(o_.latency_s)) return;
     const fs::path file = response_path(manifest.block);
     if (stale_pending_ && manifest.block == 1) {
@@ -240,11 +241,11 @@ class Rig {
     }
     write_block_file(file, manifest, result, false);
     say(block_name(manifest.block) + " (generation " + std::to_string(manifest.generation) +
-        ", attempt " + std::to_string(manifest.attempt) + "): " +
-        std::to_string(manifest.stimuli.size()) + " images x " + std::to_string(manifest.reps) +
-        " reps, " + std::to_string(result.valid) + "/" + std::to_string(result.rows.size()) +
-        " valid, " + number(result.duration_s()) + " s simulated in " +
-        number(now_s() - wall_start) + " s -> " + file.filename().string());
+        ", attempt " + std::to_string(manifest.attempt) +
+        "): " + std::to_string(manifest.stimuli.size()) + " images x " +
+        std::to_string(manifest.reps) + " reps, " + std::to_string(result.valid) + "/" +
+        std::to_string(result.rows.size()) + " valid, " + number(result.duration_s()) +
+        " s simulated in " + number(now_s() - wall_start) + " s -> " + file.filename().string());
     if (manifest.block == o_.duplicate_block) {
       if (!wait_taken(file) || !sleep_for(o_.duplicate_delay_s)) return;
       write_block_file(file, manifest, result, o_.duplicate_conflict);
@@ -260,11 +261,10 @@ class Rig {
       if (manifest.stimuli[i].kind == "reference") best = std::max(best, activation[i]);
     }
     if (!(best > 0.0) || !std::isfinite(best)) {
-      throw std::runtime_error(
-          std::string("block ") + std::to_string(manifest.block) +
-          (std::isinf(best) ? " has no reference images"
-                            : " has no reference image with a response > 0") +
-          " to scale the spike rate to; give --reference-max");
+      throw std::runtime_error(std::string("block ") + std::to_string(manifest.block) +
+                               (std::isinf(best) ? " has no reference images"
+                                                 : " has no reference image with a response > 0") +
+                               " to scale the spike rate to; give --reference-max");
     }
     reference_max_ = best;
     say("reference maximum " + number(best) + " (the best of block " +
@@ -333,7 +333,8 @@ class Rig {
   /// operator that reads current_block.json.
   [[noreturn]] void crash(const Manifest& m, std::size_t done, std::size_t valid) {
     write_progress(dir_, m.block, done, valid, false);
-    std::fprintf(stderr, "xdream-fakerig: crash in %s (the --crash-block fault); restarting in %s s\n",
+    std::fprintf(stderr,
+                 "xdream-fakerig: crash in %s (the --crash-block fault); restarting in %s s\n",
                  block_name(m.block).c_str(), number(o_.crash_restart_s).c_str());
     std::fflush(stdout);
     std::fflush(stderr);
@@ -393,9 +394,15 @@ class Rig {
   /// Writes `content` to `file` through the writer (to `to`, which may be a temporary name).
   void render(const fs::path& to, const ResponseContent& content, MatFault fault) const {
     switch (o_.format) {
-      case Format::mat: write_mat(to, content, fault); break;
-      case Format::h5: write_h5(to, content); break;
-      case Format::json: write_json(to, content); break;
+      case Format::mat:
+        write_mat(to, content, fault);
+        break;
+      case Format::h5:
+        write_h5(to, content);
+        break;
+      case Format::json:
+        write_json(to, content);
+        break;
     }
   }
 
@@ -435,12 +442,18 @@ class Rig {
   MatFault mat_fault(std::int64_t block) const {
     if (block != o_.schema_block) return MatFault::none;
     switch (o_.schema_fault) {
-      case SchemaFault::missing_variable: return MatFault::missing_variable;
-      case SchemaFault::row_cell: return MatFault::row_cell;
-      case SchemaFault::transposed: return MatFault::transposed;
-      case SchemaFault::wrong_channels: return MatFault::wrong_channels;
-      case SchemaFault::h5py_strings: return MatFault::h5py_strings;
-      default: return MatFault::none;
+      case SchemaFault::missing_variable:
+        return MatFault::missing_variable;
+      case SchemaFault::row_cell:
+        return MatFault::row_cell;
+      case SchemaFault::transposed:
+        return MatFault::transposed;
+      case SchemaFault::wrong_channels:
+        return MatFault::wrong_channels;
+      case SchemaFault::h5py_strings:
+        return MatFault::h5py_strings;
+      default:
+        return MatFault::none;
     }
   }
 
@@ -467,8 +480,7 @@ class Rig {
     write_file(file, content_of(rows, session, 1, 1), MatFault::none, 0, true);
     stale_pending_ = true;
     log_rows(rows, 1, 1, file, "");
-    say("left a stale " + file.filename().string() + " of session " + session +
-        " (--stale-file)");
+    say("left a stale " + file.filename().string() + " of session " + session + " (--stale-file)");
   }
 
   void log_rows(const FileRows& rows, std::int64_t block, std::int64_t attempt,

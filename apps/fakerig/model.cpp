@@ -17,8 +17,15 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// What a stream's numbers are used for (with a sub-coordinate, e.g. the channel).
-enum class Use : std::uint64_t { spikes = 1, fixation = 2, gain = 3, unknown_ids = 4, reorder = 5,
-                                 stale = 6, other_session = 7 };
+enum class Use : std::uint64_t {
+  spikes = 1,
+  fixation = 2,
+  gain = 3,
+  unknown_ids = 4,
+  reorder = 5,
+  stale = 6,
+  other_session = 7
+};
 
 /// The stream of (seed, block, stimulus id, rep, use, sub) through xdream's stream seeds: the
 /// first three coordinates make a key, the rest a stream of that key.
@@ -27,8 +34,7 @@ xdream::Engine stream(std::uint64_t seed, std::int64_t block, std::string_view s
   const std::uint64_t key = xdream::stream_seed(seed, static_cast<std::uint64_t>(block),
                                                 id_hash(stim_id), xdream::Purpose::user);
   return xdream::make_stream(key, static_cast<std::uint64_t>(rep),
-                             (static_cast<std::uint64_t>(use) << 32) | sub,
-                             xdream::Purpose::noise);
+                             (static_cast<std::uint64_t>(use) << 32) | sub, xdream::Purpose::noise);
 }
 
 /// A uniform number in (0, 1), never 0 or 1.
@@ -74,11 +80,12 @@ std::string image_file(std::int64_t block, std::size_t index, const std::string&
 }
 
 /// What the file calls an image of file name `file` and id `stim_id`.
-std::string name_for(const RigOptions& o, const std::filesystem::path& dir,
-                     const std::string& file, const std::string& stim_id) {
+std::string name_for(const RigOptions& o, const std::filesystem::path& dir, const std::string& file,
+                     const std::string& stim_id) {
   if (o.format == Format::json || o.names == Names::id) return stim_id;
   if (o.names == Names::path) {
-    const std::string folder = std::filesystem::absolute(dir).lexically_normal().filename().string();
+    const std::string folder =
+        std::filesystem::absolute(dir).lexically_normal().filename().string();
     return "N:\\Stimuli\\" + (folder.empty() ? std::string("exchange") : folder) + "\\" + file;
   }
   return file;
@@ -118,8 +125,8 @@ BlockResult simulate_block(const RigOptions& o, const Manifest& m,
   double clock = 0.0;
   for (std::size_t t = 0; t < trials; ++t) {
     const Presentation& first = r.rows[t * per_trial];
-    xdream::Engine rng = stream(o.seed, m.block, m.stimuli[first.stimulus].stim_id, first.rep,
-                                Use::fixation);
+    xdream::Engine rng =
+        stream(o.seed, m.block, m.stimuli[first.stimulus].stim_id, first.rep, Use::fixation);
     broken[t] = m.block == o.lost_block || open_uniform(rng) < o.fixation_break;
     const std::size_t shown = std::min(per_trial, n - t * per_trial);
     clock += static_cast<double>(shown) * (on + off) + iti;
@@ -139,11 +146,11 @@ BlockResult simulate_block(const RigOptions& o, const Manifest& m,
     double target = std::max(0.0, activation[p.stimulus]) * o.spikes / reference_max;
     if (unit_lost) target *= 0.1;
     for (int c = 0; c < o.channels; ++c) {
-      xdream::Engine rng = stream(o.seed, m.block, id, p.rep, Use::spikes,
-                                  static_cast<std::uint64_t>(c));
-      const double mean = c == 0               ? target
-                          : c <= o.correlated  ? gains[static_cast<std::size_t>(c)] * target
-                                               : o.noise_rate_hz * window;
+      xdream::Engine rng =
+          stream(o.seed, m.block, id, p.rep, Use::spikes, static_cast<std::uint64_t>(c));
+      const double mean = c == 0              ? target
+                          : c <= o.correlated ? gains[static_cast<std::size_t>(c)] * target
+                                              : o.noise_rate_hz * window;
       r.values(e, c) = std::isfinite(mean) ? static_cast<double>(poisson(mean, rng)) / window : nan;
     }
     if (unit_lost) add_fault(r.faults[row], "unit-loss");
@@ -208,7 +215,8 @@ FileRows compose_file(const RigOptions& o, const std::filesystem::path& dir, con
     f.reps.push_back(o.format == Format::json ? p.rep : seen[f.names.back()]++);
     f.values.row(static_cast<Eigen::Index>(k)) = result.values.row(static_cast<Eigen::Index>(row));
     if (o.reorder) add_fault(faults, "reorder");
-    if (schema && o.schema_fault != SchemaFault::none) add_fault(faults, "schema-" + name_of(o.schema_fault));
+    if (schema && o.schema_fault != SchemaFault::none)
+      add_fault(faults, "schema-" + name_of(o.schema_fault));
     f.faults.push_back(faults);
   }
   if (conflict) {

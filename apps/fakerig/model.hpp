@@ -25,9 +25,10 @@ struct Presentation {
 
 /// A block as the simulated animal saw it.
 struct BlockResult {
-  std::vector<Presentation> rows;   ///< in presentation order: rep 0 of every image, rep 1 ...
-  std::vector<double> trial_end_s;  ///< simulated seconds from the block's start to each trial's end
-  Eigen::MatrixXd values;           ///< rows x channels, rates in Hz (NaN = no response)
+  std::vector<Presentation> rows;  ///< in presentation order: rep 0 of every image, rep 1 ...
+  std::vector<double>
+      trial_end_s;         ///< simulated seconds from the block's start to each trial's end
+  Eigen::MatrixXd values;  ///< rows x channels, rates in Hz (NaN = no response)
   std::vector<std::string> faults;  ///< per row: the faults that changed it ("" = none)
   std::size_t valid = 0;            ///< rows with at least one response
 

@@ -30,10 +30,11 @@ class NetworkNeuron final : public Neuron {
     float* out = batch.data_ptr<float>();
     for (const xdream::io::Image& image : images) {
       if (image.height != height || image.width != width) {
-        throw std::runtime_error("an image of " + std::to_string(image.width) + " x " +
-                                 std::to_string(image.height) + " pixels, but the network was "
-                                 "set up for " + std::to_string(width) + " x " +
-                                 std::to_string(height) + " (the first image's size)");
+        throw std::runtime_error(
+            "an image of " + std::to_string(image.width) + " x " + std::to_string(image.height) +
+            " pixels, but the network was "
+            "set up for " +
+            std::to_string(width) + " x " + std::to_string(height) + " (the first image's size)");
       }
       for (std::int64_t c = 0; c < channels; ++c, out += plane) {
         for (std::size_t p = 0; p < plane; ++p) out[p] = pixel(image, c, p, plane);
@@ -60,10 +61,10 @@ class NetworkNeuron final : public Neuron {
   void load(const xdream::io::Image& first) {
     shape_ = {first.channels, first.height, first.width};
     xdream::TorchNetwork network(settings_.network, shape_, {.device = settings_.device});
-    unit_.emplace(std::move(network), xdream::TorchUnit{.tap = settings_.tap,
-                                                        .channel = settings_.unit,
-                                                        .y = settings_.y,
-                                                        .x = settings_.x});
+    unit_.emplace(
+        std::move(network),
+        xdream::TorchUnit{
+            .tap = settings_.tap, .channel = settings_.unit, .y = settings_.y, .x = settings_.x});
   }
 
   NetworkUnitSettings settings_;

@@ -67,13 +67,16 @@ CarriedState decode_carried_state(const std::string& text) {
 std::string check_combinations(const RigOptions& o, const CLI::App& app) {
   const auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
   if (o.synthetic) {
-    for (const char* name : {"--network", "--tap", "--unit", "--y", "--x", "--device", "--threads"}) {
-      if (given(name)) return std::string("option ") + name + " is for a network; --synthetic has none";
+    for (const char* name :
+         {"--network", "--tap", "--unit", "--y", "--x", "--device", "--threads"}) {
+      if (given(name))
+        return std::string("option ") + name + " is for a network; --synthetic has none";
     }
   }
   if (o.correlated > o.channels - 1) {
-    return "option --correlated = " + std::to_string(o.correlated) + ": at most --channels - 1 = " +
-           std::to_string(o.channels - 1) + " channels can copy the target (channel 0)";
+    return "option --correlated = " + std::to_string(o.correlated) +
+           ": at most --channels - 1 = " + std::to_string(o.channels - 1) +
+           " channels can copy the target (channel 0)";
   }
   if (!o.labels.empty()) {
     if (o.labels.size() != static_cast<std::size_t>(o.channels)) {
@@ -83,7 +86,8 @@ std::string check_combinations(const RigOptions& o, const CLI::App& app) {
     std::set<std::string> seen;
     for (const std::string& label : o.labels) {
       if (!valid_label(label)) {
-        return "option --labels: '" + label + "' is not a label (1-64 printable ASCII characters, "
+        return "option --labels: '" + label +
+               "' is not a label (1-64 printable ASCII characters, "
                "no space or comma)";
       }
       if (!seen.insert(label).second) return "option --labels: '" + label + "' is given twice";
@@ -146,9 +150,12 @@ std::string name_of(SchemaFault fault) {
 
 std::string extension_of(Format format) {
   switch (format) {
-    case Format::mat: return "mat";
-    case Format::h5: return "h5";
-    case Format::json: return "json";
+    case Format::mat:
+      return "mat";
+    case Format::h5:
+      return "h5";
+    case Format::json:
+      return "json";
   }
   return "mat";
 }
@@ -183,74 +190,245 @@ std::optional<int> parse_command_line(int argc, char** argv, RigOptions& o,
   const auto seconds = finite(0.0, 86400.0);
 
   const char* exchange = "Exchange";
-  app.add_option("--dir", o.dir, "The exchange directory (where xdream writes current_block.json)")->group(exchange)->required()->check(CLI::ExistingDirectory);
+  app.add_option("--dir", o.dir, "The exchange directory (where xdream writes current_block.json)")
+      ->group(exchange)
+      ->required()
+      ->check(CLI::ExistingDirectory);
   std::string format = "mat", names = "file";
-  app.add_option("--format", format, "Response file format: mat (MATLAB v7.3) | h5 | json")->group(exchange)->check(CLI::IsMember({"mat", "h5", "json"}));
-  app.add_option("--names", names, "How the file names each image: file (blockNNN_MMM_ID.png) | path (N:\\Stimuli\\DIR\\file.png) | id (the stimulus id)")->group(exchange)->check(CLI::IsMember({"file", "path", "id"}));
-  app.add_flag("--in-place", o.in_place, "Write response files in place (as MATLAB's save does) instead of to a temporary name renamed")->group(exchange);
-  app.add_option("--speed", o.speed, "Time scale of the behaviour model: 1 = real time, 1000 = a 45 s block takes 45 ms")->group(exchange)->check(finite(1e-3, 1e6));
-  app.add_option("--max-blocks", o.max_blocks, "Stop after showing this many blocks (0 = until current_block.json says done)")->group(exchange)->check(whole_number(std::uint64_t{1} << 40));
-  app.add_option("--idle-timeout-s", o.idle_timeout_s, "Fail when no block was open to show for this long (0 = wait forever; SIGTERM stops the wait)")->group(exchange)->check(seconds);
-  app.add_option("--take-wait-s", o.take_wait_s, "How long to wait for xdream to take a file away (the stale file before block 1's, the first copy of a duplicated file) before writing over it")->group(exchange)->check(seconds);
-  app.add_option("--seed", o.seed, "Seed of every random stream (same seed, same responses)")->group(exchange)->check(whole_number(~std::uint64_t{0}));
-  app.add_option("--log", o.log, "Log of every response written (JSON lines: block, attempt, stim_id, rep, channel, value, file, fault)")->group(exchange);
+  app.add_option("--format", format, "Response file format: mat (MATLAB v7.3) | h5 | json")
+      ->group(exchange)
+      ->check(CLI::IsMember({"mat", "h5", "json"}));
+  app.add_option("--names", names,
+                 "How the file names each image: file (blockNNN_MMM_ID.png) | path "
+                 "(N:\\Stimuli\\DIR\\file.png) | id (the stimulus id)")
+      ->group(exchange)
+      ->check(CLI::IsMember({"file", "path", "id"}));
+  app.add_flag("--in-place", o.in_place,
+               "Write response files in place (as MATLAB's save does) instead of to a temporary "
+               "name renamed")
+      ->group(exchange);
+  app.add_option(
+         "--speed", o.speed,
+         "Time scale of the behaviour model: 1 = real time, 1000 = a 45 s block takes 45 ms")
+      ->group(exchange)
+      ->check(finite(1e-3, 1e6));
+  app.add_option("--max-blocks", o.max_blocks,
+                 "Stop after showing this many blocks (0 = until current_block.json says done)")
+      ->group(exchange)
+      ->check(whole_number(std::uint64_t{1} << 40));
+  app.add_option("--idle-timeout-s", o.idle_timeout_s,
+                 "Fail when no block was open to show for this long (0 = wait forever; SIGTERM "
+                 "stops the wait)")
+      ->group(exchange)
+      ->check(seconds);
+  app.add_option("--take-wait-s", o.take_wait_s,
+                 "How long to wait for xdream to take a file away (the stale file before block "
+                 "1's, the first copy of a duplicated file) before writing over it")
+      ->group(exchange)
+      ->check(seconds);
+  app.add_option("--seed", o.seed, "Seed of every random stream (same seed, same responses)")
+      ->group(exchange)
+      ->check(whole_number(~std::uint64_t{0}));
+  app.add_option("--log", o.log,
+                 "Log of every response written (JSON lines: block, attempt, stim_id, rep, "
+                 "channel, value, file, fault)")
+      ->group(exchange);
   app.add_flag("--quiet", o.quiet, "Print only errors")->group(exchange);
 
   const char* neuron = "Neuron";
-  app.add_flag("--synthetic", o.synthetic, "A synthetic neuron: a Gaussian-weighted mean brightness of the image centre (in [0, 1]; no LibTorch pass)")->group(neuron);
-  app.add_option("--network", o.network, "TorchScript network whose unit is the neuron (default: the bundled Fashion-MNIST classifier)")->group(neuron)->check(CLI::ExistingFile);
-  app.add_option("--tap", o.tap, "Layer of the unit: a key of the network's dict, 'output', or a submodule name")->group(neuron);
-  app.add_option("--unit", o.unit, "Channel (or feature) of the tap")->group(neuron)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
-  app.add_option("--y", o.y, "Row of a convolutional unit; -1 = centre")->group(neuron)->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
-  app.add_option("--x", o.x, "Column of a convolutional unit; -1 = centre")->group(neuron)->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
-  app.add_option("--device", o.device, "LibTorch device: auto | cpu | cuda | cuda:N")->group(neuron);
-  app.add_option("--threads", o.threads, "LibTorch threads")->group(neuron)->check(CLI::Range(1, 1024));
-  app.add_option("--spikes", o.spikes, "Expected spike count L in the window at the reference maximum activation")->group(neuron)->check(finite(1e-3, 1e6));
-  app.add_option("--reference-max", o.reference_max, "Activation that elicits --spikes spikes; 0 = 1 (synthetic) or the best response to the first block's reference images (network)")->group(neuron)->check(finite(0.0, 1e12));
-  app.add_option("--window-ms", o.window_ms, "Response window: a rate is the spike count / window")->group(neuron)->check(finite(1.0, 1e5));
-  app.add_option("--channels", o.channels, "Recorded channels: 0 is the target, then the correlated copies, then noise channels")->group(neuron)->check(CLI::Range(1, 1024));
-  app.add_option("--labels", o.labels, "Channel labels, comma-separated (default ch0,ch1,...)")->group(neuron)->delimiter(',');
-  app.add_option("--correlated", o.correlated, "Channels that copy the target's rate with a gain in (0.3, 1) and their own Poisson noise")->group(neuron)->check(CLI::Range(0, 1023));
-  app.add_option("--noise-rate", o.noise_rate_hz, "Mean rate (Hz) of the pure-noise channels (Poisson)")->group(neuron)->check(finite(0.0, 1e5));
+  app.add_flag("--synthetic", o.synthetic,
+               "A synthetic neuron: a Gaussian-weighted mean brightness of the image centre (in "
+               "[0, 1]; no LibTorch pass)")
+      ->group(neuron);
+  app.add_option("--network", o.network,
+                 "TorchScript network whose unit is the neuron (default: the bundled Fashion-MNIST "
+                 "classifier)")
+      ->group(neuron)
+      ->check(CLI::ExistingFile);
+  app.add_option("--tap", o.tap,
+                 "Layer of the unit: a key of the network's dict, 'output', or a submodule name")
+      ->group(neuron);
+  app.add_option("--unit", o.unit, "Channel (or feature) of the tap")
+      ->group(neuron)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
+  app.add_option("--y", o.y, "Row of a convolutional unit; -1 = centre")
+      ->group(neuron)
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
+  app.add_option("--x", o.x, "Column of a convolutional unit; -1 = centre")
+      ->group(neuron)
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 20));
+  app.add_option("--device", o.device, "LibTorch device: auto | cpu | cuda | cuda:N")
+      ->group(neuron);
+  app.add_option("--threads", o.threads, "LibTorch threads")
+      ->group(neuron)
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--spikes", o.spikes,
+                 "Expected spike count L in the window at the reference maximum activation")
+      ->group(neuron)
+      ->check(finite(1e-3, 1e6));
+  app.add_option("--reference-max", o.reference_max,
+                 "Activation that elicits --spikes spikes; 0 = 1 (synthetic) or the best response "
+                 "to the first block's reference images (network)")
+      ->group(neuron)
+      ->check(finite(0.0, 1e12));
+  app.add_option("--window-ms", o.window_ms, "Response window: a rate is the spike count / window")
+      ->group(neuron)
+      ->check(finite(1.0, 1e5));
+  app.add_option(
+         "--channels", o.channels,
+         "Recorded channels: 0 is the target, then the correlated copies, then noise channels")
+      ->group(neuron)
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--labels", o.labels, "Channel labels, comma-separated (default ch0,ch1,...)")
+      ->group(neuron)
+      ->delimiter(',');
+  app.add_option(
+         "--correlated", o.correlated,
+         "Channels that copy the target's rate with a gain in (0.3, 1) and their own Poisson noise")
+      ->group(neuron)
+      ->check(CLI::Range(0, 1023));
+  app.add_option("--noise-rate", o.noise_rate_hz,
+                 "Mean rate (Hz) of the pure-noise channels (Poisson)")
+      ->group(neuron)
+      ->check(finite(0.0, 1e5));
 
   const char* behaviour = "Behaviour (simulated milliseconds, scaled by --speed)";
-  app.add_option("--images-per-trial", o.images_per_trial, "Images shown per fixation trial")->group(behaviour)->check(CLI::Range(1, 1000));
-  app.add_option("--on-ms", o.on_ms, "Time each image is on")->group(behaviour)->check(finite(0.0, 1e5));
-  app.add_option("--off-ms", o.off_ms, "Blank time after each image")->group(behaviour)->check(finite(0.0, 1e5));
-  app.add_option("--iti-ms", o.iti_ms, "Inter-trial interval")->group(behaviour)->check(finite(0.0, 1e6));
-  app.add_option("--fixation-break", o.fixation_break, "Fault: probability that the animal breaks fixation in a trial: all its images get NaN (never re-shown in the block; xdream re-shows them)")->group(behaviour)->check(finite(0.0, 1.0));
+  app.add_option("--images-per-trial", o.images_per_trial, "Images shown per fixation trial")
+      ->group(behaviour)
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--on-ms", o.on_ms, "Time each image is on")
+      ->group(behaviour)
+      ->check(finite(0.0, 1e5));
+  app.add_option("--off-ms", o.off_ms, "Blank time after each image")
+      ->group(behaviour)
+      ->check(finite(0.0, 1e5));
+  app.add_option("--iti-ms", o.iti_ms, "Inter-trial interval")
+      ->group(behaviour)
+      ->check(finite(0.0, 1e6));
+  app.add_option("--fixation-break", o.fixation_break,
+                 "Fault: probability that the animal breaks fixation in a trial: all its images "
+                 "get NaN (never re-shown in the block; xdream re-shows them)")
+      ->group(behaviour)
+      ->check(finite(0.0, 1.0));
 
   const char* faults = "Faults (block numbers as in current_block.json; 0 = off)";
-  app.add_option("--lost-block", o.lost_block, "Fault: every trial of block B breaks (too few responses: xdream re-issues the generation)")->group(faults)->check(block_number);
-  app.add_option("--never-score-index", o.never_score_index, "Fault: the image at position I of block --never-score-block is never scored, there or in any later block that shows it again (a rig that froze on it)")->group(faults)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
-  app.add_option("--never-score-block", o.never_score_block, "The block whose image --never-score-index names")->group(faults)->check(block_number);
-  app.add_option("--never-score-id", o.never_score_id, "Fault: the image of this stimulus id is never scored")->group(faults);
-  app.add_option("--latency-s", o.latency_s, "Fault: wait this long, silent, after a block before writing its response file (late data)")->group(faults)->check(seconds);
-  app.add_option("--latency-block", o.latency_block, "Only block B is late (default: every block)")->group(faults)->check(block_number);
-  app.add_option("--pause-block", o.pause_block, "Fault: halfway through block B the rig pauses (progress says paused = true) ...")->group(faults)->check(block_number);
-  app.add_option("--pause-s", o.pause_s, "... for this long, then goes on")->group(faults)->check(seconds);
-  app.add_option("--hang-block", o.hang_block, "Fault: halfway through block B the rig hangs: it writes nothing more for the block until current_block.json moves on")->group(faults)->check(block_number);
-  app.add_option("--partial-block", o.partial_block, "Fault: block B's file is written in place in two halves, with a gap")->group(faults)->check(block_number);
-  app.add_option("--partial-gap-s", o.partial_gap_s, "The gap between the halves")->group(faults)->check(seconds);
-  app.add_option("--truncate-block", o.truncate_block, "Fault: block B's file is first written truncated (half its bytes) ...")->group(faults)->check(block_number);
-  app.add_option("--truncate-fix-s", o.truncate_fix_s, "... and complete this long after (0 = never)")->group(faults)->check(seconds);
+  app.add_option("--lost-block", o.lost_block,
+                 "Fault: every trial of block B breaks (too few responses: xdream re-issues the "
+                 "generation)")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--never-score-index", o.never_score_index,
+                 "Fault: the image at position I of block --never-score-block is never scored, "
+                 "there or in any later block that shows it again (a rig that froze on it)")
+      ->group(faults)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
+  app.add_option("--never-score-block", o.never_score_block,
+                 "The block whose image --never-score-index names")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--never-score-id", o.never_score_id,
+                 "Fault: the image of this stimulus id is never scored")
+      ->group(faults);
+  app.add_option("--latency-s", o.latency_s,
+                 "Fault: wait this long, silent, after a block before writing its response file "
+                 "(late data)")
+      ->group(faults)
+      ->check(seconds);
+  app.add_option("--latency-block", o.latency_block, "Only block B is late (default: every block)")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--pause-block", o.pause_block,
+                 "Fault: halfway through block B the rig pauses (progress says paused = true) ...")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--pause-s", o.pause_s, "... for this long, then goes on")
+      ->group(faults)
+      ->check(seconds);
+  app.add_option("--hang-block", o.hang_block,
+                 "Fault: halfway through block B the rig hangs: it writes nothing more for the "
+                 "block until current_block.json moves on")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--partial-block", o.partial_block,
+                 "Fault: block B's file is written in place in two halves, with a gap")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--partial-gap-s", o.partial_gap_s, "The gap between the halves")
+      ->group(faults)
+      ->check(seconds);
+  app.add_option("--truncate-block", o.truncate_block,
+                 "Fault: block B's file is first written truncated (half its bytes) ...")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--truncate-fix-s", o.truncate_fix_s,
+                 "... and complete this long after (0 = never)")
+      ->group(faults)
+      ->check(seconds);
   std::vector<std::string> schema_names;
   for (const auto& [name, value] : schema_faults()) schema_names.push_back(name);
   std::string schema;
-  app.add_option("--schema-fault", schema, "Fault: block --schema-block's file is damaged: missing-variable (no tEvokedResp) | row-cell (stimulusID 1 x N: valid) | transposed (tEvokedResp N x channels: accepted with a warning) | nan (every value NaN) | inf (the first presentation's values +Inf) | wrong-channels (one channel more than the labels) | h5py-strings (strings as h5py writes them: valid)")->group(faults)->check(CLI::IsMember(schema_names));
-  app.add_option("--schema-block", o.schema_block, "The block --schema-fault damages")->group(faults)->check(block_number);
-  app.add_option("--unknown-ids", o.unknown_ids, "Fault: this fraction of a file's presentations name images of another session (rounded to whole presentations; xdream drops them, or rejects a file with more than 20 %)")->group(faults)->check(finite(0.0, 1.0));
-  app.add_option("--unknown-ids-block", o.unknown_ids_block, "Only block B has unknown ids (default: every block)")->group(faults)->check(block_number);
-  app.add_flag("--stale-file", o.stale_file, "Fault: at start, a block001 response file of another session is left in the exchange directory (the rig waits --take-wait-s for xdream to take it before writing its own block 1)")->group(faults);
-  app.add_option("--duplicate-block", o.duplicate_block, "Fault: block B's file is written again once xdream took the first (as a restarted rig re-sends) ...")->group(faults)->check(block_number);
-  app.add_flag("--duplicate-conflict", o.duplicate_conflict, "... with other values (one more spike in every response)")->group(faults);
-  app.add_option("--duplicate-delay-s", o.duplicate_delay_s, "... this long after the first was taken")->group(faults)->check(seconds);
-  app.add_option("--crash-block", o.crash_block, "Fault: the rig crashes halfway through block B (before its file) and restarts by re-executing itself; the restart reads current_block.json and shows the block again")->group(faults)->check(block_number);
-  app.add_option("--crash-restart-s", o.crash_restart_s, "Time between the crash and the restart")->group(faults)->check(seconds);
-  app.add_option("--dropout-channel", o.dropout_channel, "Fault: channel C (0-based) ...")->group(faults)->check(CLI::Range(std::int64_t{0}, std::int64_t{1023}));
-  app.add_option("--dropout-block", o.dropout_block, "... is NaN from block B on")->group(faults)->check(block_number);
-  app.add_option("--unit-loss-block", o.unit_loss_block, "Fault: from block B on the target (channel 0) fires at 10 % of its rate (the unit is lost)")->group(faults)->check(block_number);
-  app.add_flag("--reorder", o.reorder, "Fault: every file lists its presentations in a shuffled order (names, not positions, match them)")->group(faults);
+  app.add_option("--schema-fault", schema,
+                 "Fault: block --schema-block's file is damaged: missing-variable (no tEvokedResp) "
+                 "| row-cell (stimulusID 1 x N: valid) | transposed (tEvokedResp N x channels: "
+                 "accepted with a warning) | nan (every value NaN) | inf (the first presentation's "
+                 "values +Inf) | wrong-channels (one channel more than the labels) | h5py-strings "
+                 "(strings as h5py writes them: valid)")
+      ->group(faults)
+      ->check(CLI::IsMember(schema_names));
+  app.add_option("--schema-block", o.schema_block, "The block --schema-fault damages")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option(
+         "--unknown-ids", o.unknown_ids,
+         "Fault: this fraction of a file's presentations name images of another session (rounded "
+         "to whole presentations; xdream drops them, or rejects a file with more than 20 %)")
+      ->group(faults)
+      ->check(finite(0.0, 1.0));
+  app.add_option("--unknown-ids-block", o.unknown_ids_block,
+                 "Only block B has unknown ids (default: every block)")
+      ->group(faults)
+      ->check(block_number);
+  app.add_flag("--stale-file", o.stale_file,
+               "Fault: at start, a block001 response file of another session is left in the "
+               "exchange directory (the rig waits --take-wait-s for xdream to take it before "
+               "writing its own block 1)")
+      ->group(faults);
+  app.add_option("--duplicate-block", o.duplicate_block,
+                 "Fault: block B's file is written again once xdream took the first (as a "
+                 "restarted rig re-sends) ...")
+      ->group(faults)
+      ->check(block_number);
+  app.add_flag("--duplicate-conflict", o.duplicate_conflict,
+               "... with other values (one more spike in every response)")
+      ->group(faults);
+  app.add_option("--duplicate-delay-s", o.duplicate_delay_s,
+                 "... this long after the first was taken")
+      ->group(faults)
+      ->check(seconds);
+  app.add_option(
+         "--crash-block", o.crash_block,
+         "Fault: the rig crashes halfway through block B (before its file) and restarts by "
+         "re-executing itself; the restart reads current_block.json and shows the block again")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--crash-restart-s", o.crash_restart_s, "Time between the crash and the restart")
+      ->group(faults)
+      ->check(seconds);
+  app.add_option("--dropout-channel", o.dropout_channel, "Fault: channel C (0-based) ...")
+      ->group(faults)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1023}));
+  app.add_option("--dropout-block", o.dropout_block, "... is NaN from block B on")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--unit-loss-block", o.unit_loss_block,
+                 "Fault: from block B on the target (channel 0) fires at 10 % of its rate (the "
+                 "unit is lost)")
+      ->group(faults)
+      ->check(block_number);
+  app.add_flag("--reorder", o.reorder,
+               "Fault: every file lists its presentations in a shuffled order (names, not "
+               "positions, match them)")
+      ->group(faults);
 
   std::string carried;
   app.add_option("--internal-state", carried, "")->group("");

@@ -25,11 +25,11 @@ struct ResponseContent {
 /// Ways to damage a .mat file, for the fault options.
 enum class MatFault {
   none,
-  missing_variable,   ///< no tEvokedResp
-  row_cell,           ///< stimulusID as a 1 x N cell (valid: MATLAB's other orientation)
-  transposed,         ///< tEvokedResp as N x C in MATLAB's view (accepted with a warning)
-  wrong_channels,     ///< one channel more than the labels
-  h5py_strings,       ///< stimulusID written as h5py writes strings (null-padded, not MATLAB's)
+  missing_variable,  ///< no tEvokedResp
+  row_cell,          ///< stimulusID as a 1 x N cell (valid: MATLAB's other orientation)
+  transposed,        ///< tEvokedResp as N x C in MATLAB's view (accepted with a warning)
+  wrong_channels,    ///< one channel more than the labels
+  h5py_strings,      ///< stimulusID written as h5py writes strings (null-padded, not MATLAB's)
 };
 
 /// Writes `content` as MATLAB v7.3 through matio: stimulusID (cell of char, N x 1 unless

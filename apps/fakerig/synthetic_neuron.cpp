@@ -30,8 +30,8 @@ class SyntheticNeuron final : public Neuron {
       for (int x = 0; x < w; ++x) {
         const double dy = y - cy, dx = x - cx;
         const double weight = std::exp(-(dy * dy + dx * dx) / (2.0 * sigma * sigma));
-        const std::size_t p = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
-                              static_cast<std::size_t>(x);
+        const std::size_t p =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
         double grey = 0.0;
         for (int c = 0; c < image.channels; ++c) {
           grey += image.pixels[static_cast<std::size_t>(c) * plane + p];

@@ -92,12 +92,13 @@ std::string csv_row(const nlohmann::json& row, std::uint32_t block, std::uint32_
   char value[40] = "";
   if (!missing) std::snprintf(value, sizeof value, "%.17g", row[4].get<double>());
   return std::to_string(block) + "," + std::to_string(attempt) + "," + std::to_string(generation) +
-         "," + row[0].get<std::string>() + "," +
-         (row[1] == "s" ? "synthetic" : "reference") + "," + std::to_string(row[2].get<int>()) +
-         "," + row[3].get<std::string>() + "," + value + "," + (missing ? "nan" : "valid") + "\n";
+         "," + row[0].get<std::string>() + "," + (row[1] == "s" ? "synthetic" : "reference") + "," +
+         std::to_string(row[2].get<int>()) + "," + row[3].get<std::string>() + "," + value + "," +
+         (missing ? "nan" : "valid") + "\n";
 }
 
-constexpr const char* csv_header = "block,attempt,generation,stim_id,kind,rep,channel,value,outcome\n";
+constexpr const char* csv_header =
+    "block,attempt,generation,stim_id,kind,rep,channel,value,outcome\n";
 
 int open_append(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -172,9 +173,8 @@ Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
       for (const auto& row : entry.at("rows")) {
         blocks[block].responses.push_back(
             {row[0].get<std::string>(),
-             row[1] == "s" ? StimulusKind::synthetic : StimulusKind::reference,
-             row[2].get<int>(), row[3].get<std::string>(),
-             row[4].is_null() ? std::nan("") : row[4].get<double>()});
+             row[1] == "s" ? StimulusKind::synthetic : StimulusKind::reference, row[2].get<int>(),
+             row[3].get<std::string>(), row[4].is_null() ? std::nan("") : row[4].get<double>()});
       }
     } else if (kind == "BLOCK_CLOSED" && blocks.count(block)) {
       blocks[block].closed = true;
@@ -214,7 +214,9 @@ void JournalFile::append(const std::string& line) {
   write_synced(fd_, line + "\n", run_ / "rig" / "journal.jsonl");
 }
 
-void JournalFile::csv(const std::string& text) { write_synced(csv_fd_, text, run_ / "responses.csv"); }
+void JournalFile::csv(const std::string& text) {
+  write_synced(csv_fd_, text, run_ / "responses.csv");
+}
 
 void JournalFile::write(const nlohmann::json& line) { append(line.dump()); }
 
@@ -265,7 +267,8 @@ void JournalFile::record(const JournalEntry& entry) {
   switch (entry.kind) {
     case EntryKind::responses: {
       std::string rows;
-      for (const auto& row : line.at("rows")) rows += csv_row(row, entry.block, entry.generation, entry.attempt);
+      for (const auto& row : line.at("rows"))
+        rows += csv_row(row, entry.block, entry.generation, entry.attempt);
       csv(rows);
       counts_.responses += static_cast<long long>(entry.responses.size());
       break;
@@ -279,13 +282,26 @@ void JournalFile::record(const JournalEntry& entry) {
       }
       keep_block_files(entry);
       break;
-    case EntryKind::reshow: ++counts_.reshows; break;
-    case EntryKind::reissue: ++counts_.reissues; break;
-    case EntryKind::alarm: ++counts_.alarms; break;
-    case EntryKind::fault: ++counts_.faults; break;
-    case EntryKind::rejected: ++counts_.rejected; break;
-    case EntryKind::waiting: ++counts_.waiting; break;
-    default: break;
+    case EntryKind::reshow:
+      ++counts_.reshows;
+      break;
+    case EntryKind::reissue:
+      ++counts_.reissues;
+      break;
+    case EntryKind::alarm:
+      ++counts_.alarms;
+      break;
+    case EntryKind::fault:
+      ++counts_.faults;
+      break;
+    case EntryKind::rejected:
+      ++counts_.rejected;
+      break;
+    case EntryKind::waiting:
+      ++counts_.waiting;
+      break;
+    default:
+      break;
   }
   print(entry);
 }
@@ -300,7 +316,8 @@ void JournalFile::keep_block_files(const JournalEntry& entry) {
   const std::string prefix = std::string("block") + name;
   for (const auto& file : fs::directory_iterator(exchange_, error)) {
     const std::string file_name = file.path().filename().string();
-    const bool ours = file_name.rfind(prefix + "_", 0) == 0 || file_name == prefix + ".manifest.json";
+    const bool ours =
+        file_name.rfind(prefix + "_", 0) == 0 || file_name == prefix + ".manifest.json";
     if (!ours || fs::exists(dir / file_name, error)) continue;
     fs::create_hard_link(file.path(), dir / file_name, error);
     if (error) fs::copy_file(file.path(), dir / file_name, error);
@@ -314,7 +331,8 @@ void JournalFile::print(const JournalEntry& e) {
       if (quiet_) return;
       const double turnaround = counts_.turnaround_s.empty() ? 0.0 : counts_.turnaround_s.back();
       char drift[32] = "-";
-      if (std::isfinite(e.reference_drift)) std::snprintf(drift, sizeof drift, "%.2f", e.reference_drift);
+      if (std::isfinite(e.reference_drift))
+        std::snprintf(drift, sizeof drift, "%.2f", e.reference_drift);
       std::snprintf(line, sizeof line,
                     "block %4u  gen %4u  attempt %u  %3d/%-3d valid  %7.1f s  turnaround %.3f s  "
                     "reference %.4g (drift %s)  %s\n",

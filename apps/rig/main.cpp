@@ -23,8 +23,8 @@
 #include <xdream/torch/image_writer.hpp>
 #include <xdream/version.hpp>
 
-#include <nlohmann/json.hpp>
 #include <torch/version.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -87,13 +87,15 @@ struct BestImageWriter {
   void on_generation(const xdream::StimuliReport<rig::RigImages>& report) const {
     xdream::Index best = -1;
     for (xdream::Index i = 0; i < report.scores.size(); ++i) {
-      if (!std::isnan(report.scores[i]) && (best < 0 || report.scores[i] > report.scores[best])) best = i;
+      if (!std::isnan(report.scores[i]) && (best < 0 || report.scores[i] > report.scores[best]))
+        best = i;
     }
     if (best < 0) return;
     const rig::RigImage& image = report.stimuli[static_cast<std::size_t>(best)];
     char name[32];
     std::snprintf(name, sizeof name, "gen%04u.png", report.stats.generation);
-    xdream::io::write_png(folder / name, {image.pixels.data(), image.channels, image.height, image.width},
+    xdream::io::write_png(folder / name,
+                          {image.pixels.data(), image.channels, image.height, image.width},
                           {.scale = image.height < 64 ? 4 : 1});
   }
 };
@@ -108,7 +110,8 @@ std::vector<rig::ReferenceImage> read_references(const std::string& dir) {
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
-    if (entry.is_regular_file(error) && entry.path().extension() == ".png") files.push_back(entry.path());
+    if (entry.is_regular_file(error) && entry.path().extension() == ".png")
+      files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {
@@ -145,9 +148,11 @@ void check_tag_is_new(const std::string& exchange, const std::string& tag) {
     std::ifstream in(entry.path(), std::ios::binary);
     const json manifest = json::parse(in, nullptr, false);
     if (manifest.is_object() && manifest.value("session", "") == tag) {
-      throw std::invalid_argument("option --session = " + tag + ": the exchange directory already "
-                                  "holds blocks of a session with this tag (" + name +
-                                  "); choose another tag, or --resume that session's run directory");
+      throw std::invalid_argument(
+          "option --session = " + tag +
+          ": the exchange directory already "
+          "holds blocks of a session with this tag (" +
+          name + "); choose another tag, or --resume that session's run directory");
     }
   }
 }
@@ -166,7 +171,7 @@ rig::RigOptions rig_options(const RigConfig& c) {
   if (!c.score_mean.empty()) {
     o.score = rig::ScorePolicy::mean(c.score_mean);
   } else {
-    o.score = rig::ScorePolicy::channel(!c.score.empty() ? c.score
+    o.score = rig::ScorePolicy::channel(!c.score.empty()      ? c.score
                                         : !c.channels.empty() ? c.channels.front()
                                                               : "0");
   }
@@ -228,7 +233,8 @@ int run_program(int argc, char** argv) {
     if (invocation.config.device != "auto") c.device = invocation.config.device;
     if (invocation.config.threads != 0) c.threads = invocation.config.threads;
     if (fs::exists(dir / "DONE")) {
-      std::printf("xdream-rig: the session in %s is complete (summary.json)\n", dir.string().c_str());
+      std::printf("xdream-rig: the session in %s is complete (summary.json)\n",
+                  dir.string().c_str());
       return 0;
     }
   } else {
@@ -256,16 +262,19 @@ int run_program(int argc, char** argv) {
        {{"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}}}},
       {"seeds", {{"algorithm", c.seed}, {"order", rig_options(c).order_seed}}}};
   if (resuming && recorded.at("models") != record.at("models")) {
-    throw std::runtime_error("option --resume: the generator file changed since the session started "
-                             "(its sha256 differs from config.json)");
+    throw std::runtime_error(
+        "option --resume: the generator file changed since the session started "
+        "(its sha256 differs from config.json)");
   }
   rig::SteadyClock clock;
   Transport transport(c.dir, clock, {.poll_s = c.poll_s});
   RigImageGenerator images(generator);
   JournalFile journal(c.dir, &images.codes(), invocation.quiet);
-  Objective objective(transport, clock, journal, session_tag, std::move(references), rig_options(c));
+  Objective objective(transport, clock, journal, session_tag, std::move(references),
+                      rig_options(c));
 
-  if (!resuming) lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
+  if (!resuming)
+    lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
   Session session(images, objective, std::move(algorithm));
   const fs::path checkpoint = dir / "checkpoint.bin";
   Replay replay;

@@ -59,37 +59,93 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       CLI::MultiOptionPolicy::TakeLast);
 
   const char* rig = "The rig";
-  app.add_option("--transport", c.transport, "file (XDream's shared-folder exchange, docs/rig-files.md)")->group(rig)->transform(xdream_apps::enum_option<TransportKind>())->default_str("file");
-  app.add_option("--dir", c.dir, "The exchange directory the presentation computer shares")->group(rig);
-  app.add_option("--channels", c.channels, "The channel labels the rig records (default: as its files say)")->group(rig)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->delimiter(',');
-  app.add_option("--score", c.score, "The channel whose response is the score (default: the first)")->group(rig);
-  app.add_option("--score-mean", c.score_mean, "Or the mean response over these channels")->group(rig)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->delimiter(',');
-  app.add_option("--references", c.references, "A directory of natural reference images (PNG), shown in every block, never optimized")->group(rig);
-  app.add_option("--reps", c.reps, "Presentations of each image per block")->group(rig)->check(CLI::Range(1, 100));
-  app.add_option("--max-reshows", c.max_reshows, "Blocks that show again the images without a response")->group(rig)->check(CLI::Range(0, 10));
-  app.add_option("--min-valid-fraction", c.min_valid_fraction, "Below this share of images with a response, the generation is shown again")->group(rig)->check(CLI::Range(0.0, 1.0));
-  app.add_option("--max-reissues", c.max_reissues, "Times a generation is shown again before the session stops")->group(rig)->check(CLI::Range(0, 100));
-  app.add_option("--expected-block-s", c.expected_block_s, "How long a block is expected to take (s)")->group(rig)->check(CLI::Range(0.001, 3600.0));
-  app.add_option("--soft-min-s", c.soft_min_s, "A warning when a block takes longer than max(3 x expected, this) (s)")->group(rig)->check(CLI::Range(0.0, 86400.0));
-  app.add_option("--hard-deadline-s", c.hard_deadline_s, "A block with no response and no progress for this long is closed (s)")->group(rig)->check(CLI::Range(0.001, 86400.0));
-  app.add_option("--poll-s", c.poll_s, "How often the exchange directory is looked at (s)")->group(rig)->check(CLI::Range(0.001, 60.0));
+  app.add_option("--transport", c.transport,
+                 "file (XDream's shared-folder exchange, docs/rig-files.md)")
+      ->group(rig)
+      ->transform(xdream_apps::enum_option<TransportKind>())
+      ->default_str("file");
+  app.add_option("--dir", c.dir, "The exchange directory the presentation computer shares")
+      ->group(rig);
+  app.add_option("--channels", c.channels,
+                 "The channel labels the rig records (default: as its files say)")
+      ->group(rig)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->delimiter(',');
+  app.add_option("--score", c.score, "The channel whose response is the score (default: the first)")
+      ->group(rig);
+  app.add_option("--score-mean", c.score_mean, "Or the mean response over these channels")
+      ->group(rig)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->delimiter(',');
+  app.add_option(
+         "--references", c.references,
+         "A directory of natural reference images (PNG), shown in every block, never optimized")
+      ->group(rig);
+  app.add_option("--reps", c.reps, "Presentations of each image per block")
+      ->group(rig)
+      ->check(CLI::Range(1, 100));
+  app.add_option("--max-reshows", c.max_reshows,
+                 "Blocks that show again the images without a response")
+      ->group(rig)
+      ->check(CLI::Range(0, 10));
+  app.add_option("--min-valid-fraction", c.min_valid_fraction,
+                 "Below this share of images with a response, the generation is shown again")
+      ->group(rig)
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--max-reissues", c.max_reissues,
+                 "Times a generation is shown again before the session stops")
+      ->group(rig)
+      ->check(CLI::Range(0, 100));
+  app.add_option("--expected-block-s", c.expected_block_s,
+                 "How long a block is expected to take (s)")
+      ->group(rig)
+      ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--soft-min-s", c.soft_min_s,
+                 "A warning when a block takes longer than max(3 x expected, this) (s)")
+      ->group(rig)
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--hard-deadline-s", c.hard_deadline_s,
+                 "A block with no response and no progress for this long is closed (s)")
+      ->group(rig)
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--poll-s", c.poll_s, "How often the exchange directory is looked at (s)")
+      ->group(rig)
+      ->check(CLI::Range(0.001, 60.0));
 
   const char* models = "The generator";
-  app.add_option("--generator", c.generator, "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")->group(models);
-  app.add_option("--code-size", c.code_size, "Code length; 0 = the generator's code_size attribute")->group(models)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 24));
+  app.add_option("--generator", c.generator,
+                 "TorchScript generator: codes [N,D] -> images [N,C,H,W] in [0,1]")
+      ->group(models);
+  app.add_option("--code-size", c.code_size, "Code length; 0 = the generator's code_size attribute")
+      ->group(models)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 24));
   auto* device = app.add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->group(models);
-  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads; 0 = every core")->group(models)->check(CLI::Range(0, 1024));
+  auto* threads = app.add_option("--threads", c.threads, "LibTorch threads; 0 = every core")
+                      ->group(models)
+                      ->check(CLI::Range(0, 1024));
 
   const xdream_apps::SearchOptions search = xdream_apps::add_search_options(app, c, "Search");
-  app.add_option("--seed", c.seed, "Seed of every random stream and of the images' order")->group("Search")->check(xdream_apps::whole_number(~std::uint64_t{0}));
+  app.add_option("--seed", c.seed, "Seed of every random stream and of the images' order")
+      ->group("Search")
+      ->check(xdream_apps::whole_number(~std::uint64_t{0}));
 
   const char* run = "Run";
-  app.add_option("--generations", c.generations, "Budget in generations")->group(run)->check(xdream_apps::whole_number(100'000));
+  app.add_option("--generations", c.generations, "Budget in generations")
+      ->group(run)
+      ->check(xdream_apps::whole_number(100'000));
   app.add_option("--out", c.out, "Run directory (must not exist, unless --force)")->group(run);
   app.add_flag("--force", invocation.force, "Replace an existing run directory")->group(run);
-  app.add_option("--resume", invocation.resume, "Continue the session in this run directory: the same block numbering, an outstanding block taken up again")->group(run);
-  app.add_option("--session", invocation.session, "The session's tag, in every stimulus id (1 to 32 letters, digits, _ and -, not beginning with 'ref'); default: 8 random hex digits")->group(run)->check(session_tag_check());
-  auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only alarms and the result")->group(run);
+  app.add_option("--resume", invocation.resume,
+                 "Continue the session in this run directory: the same block numbering, an "
+                 "outstanding block taken up again")
+      ->group(run);
+  app.add_option("--session", invocation.session,
+                 "The session's tag, in every stimulus id (1 to 32 letters, digits, _ and -, not "
+                 "beginning with 'ref'); default: 8 random hex digits")
+      ->group(run)
+      ->check(session_tag_check());
+  auto* quiet =
+      app.add_flag("--quiet", invocation.quiet, "Print only alarms and the result")->group(run);
 
   try {
     xdream_apps::check_arguments(argc, argv, {"channels", "score-mean", "score_mean"});
@@ -114,15 +170,19 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
     return std::nullopt;
   }
   xdream_apps::apply_preset(search, c);
-  if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (c.threads == 0)
+    c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::nullopt;
 }
 
 void check(const RigConfig& c) {
   xdream_apps::check_search(c);
-  for (const auto& [option, text] :
-       {std::pair{"dir", &c.dir}, {"references", &c.references}, {"generator", &c.generator},
-        {"out", &c.out}, {"score", &c.score}, {"device", &c.device}}) {
+  for (const auto& [option, text] : {std::pair{"dir", &c.dir},
+                                     {"references", &c.references},
+                                     {"generator", &c.generator},
+                                     {"out", &c.out},
+                                     {"score", &c.score},
+                                     {"device", &c.device}}) {
     if (!xdream_apps::valid_utf8(*text)) bad(option, "(text that is not UTF-8)", "UTF-8 text");
   }
   if (c.dir.empty()) bad("dir", "''", "the exchange directory the presentation computer shares");
@@ -136,7 +196,8 @@ void check(const RigConfig& c) {
   if (!c.score.empty() && !c.score_mean.empty()) {
     bad("score", c.score, "either --score or --score-mean, not both");
   }
-  for (const std::string& label : c.score_mean.empty() ? std::vector<std::string>{c.score} : c.score_mean) {
+  for (const std::string& label :
+       c.score_mean.empty() ? std::vector<std::string>{c.score} : c.score_mean) {
     if (!label.empty() && !c.channels.empty() && labels.count(label) == 0) {
       bad(c.score_mean.empty() ? "score" : "score-mean", label,
           "one of the channels given with --channels");

@@ -33,11 +33,11 @@ void from_json(const nlohmann::json& json, TransportKind& value);
 struct RigConfig : xdream_apps::SearchSettings {
   // the rig
   TransportKind transport = TransportKind::file;
-  std::string dir;                   // the exchange directory (file transport)
-  std::vector<std::string> channels;  // the channel labels the rig records ([] = as it says)
-  std::string score;                  // the channel scored ("" = the first channel)
+  std::string dir;                      // the exchange directory (file transport)
+  std::vector<std::string> channels;    // the channel labels the rig records ([] = as it says)
+  std::string score;                    // the channel scored ("" = the first channel)
   std::vector<std::string> score_mean;  // or the mean over these channels
-  std::string references;             // a directory of reference PNG images ("" = none)
+  std::string references;               // a directory of reference PNG images ("" = none)
   int reps = 1;
   int max_reshows = 2;
   double min_valid_fraction = 0.5;
@@ -57,12 +57,11 @@ struct RigConfig : xdream_apps::SearchSettings {
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RigConfig, transport, dir, channels, score, score_mean,
-                                   references, reps, max_reshows, min_valid_fraction,
-                                   max_reissues, expected_block_s, soft_min_s, hard_deadline_s,
-                                   poll_s, generator, code_size, device, threads, generations,
-                                   out, algorithm, population, ga_preset, mutation_rate,
-                                   mutation_size, selectivity, heritability, n_conserve, sigma,
-                                   radius, learning_rate, seed)
+                                   references, reps, max_reshows, min_valid_fraction, max_reissues,
+                                   expected_block_s, soft_min_s, hard_deadline_s, poll_s, generator,
+                                   code_size, device, threads, generations, out, algorithm,
+                                   population, ga_preset, mutation_rate, mutation_size, selectivity,
+                                   heritability, n_conserve, sigma, radius, learning_rate, seed)
 
 struct Invocation {
   RigConfig config;

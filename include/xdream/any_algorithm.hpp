@@ -51,9 +51,8 @@ class AnyAlgorithm {
  public:
   /// Wraps `algorithm` (moved in).
   template <class A>
-    requires(!std::same_as<std::remove_cvref_t<A>, AnyAlgorithm> &&
-             Algorithm<std::remove_cvref_t<A>>)
-  explicit AnyAlgorithm(A&& algorithm)
+  requires(!std::same_as<std::remove_cvref_t<A>, AnyAlgorithm> &&
+           Algorithm<std::remove_cvref_t<A>>) explicit AnyAlgorithm(A&& algorithm)
       : model_(std::make_unique<Model<std::remove_cvref_t<A>>>(std::forward<A>(algorithm))) {}
 
   AnyAlgorithm(AnyAlgorithm&&) noexcept = default;

@@ -33,9 +33,8 @@ class AnyObjective {
  public:
   /// Wraps `objective` (moved in).
   template <class O>
-    requires(!std::same_as<std::remove_cvref_t<O>, AnyObjective> &&
-             Objective<std::remove_cvref_t<O>, Stimuli>)
-  explicit AnyObjective(O&& objective)
+  requires(!std::same_as<std::remove_cvref_t<O>, AnyObjective> &&
+           Objective<std::remove_cvref_t<O>, Stimuli>) explicit AnyObjective(O&& objective)
       : model_(std::make_unique<Model<std::remove_cvref_t<O>>>(std::forward<O>(objective))) {}
 
   AnyObjective(AnyObjective&&) noexcept = default;

@@ -32,16 +32,21 @@ concept has_code_size = requires(const G& g) {
   { g.code_size() } -> std::convertible_to<Index>;
 };
 template <class G>
-concept has_generate = requires(G& g, const Population& codes) { g.generate(codes); };
+concept has_generate = requires(G& g, const Population& codes) {
+  g.generate(codes);
+};
 
 template <class R>
 concept score_vector = requires {
   typename std::remove_cvref_t<R>::Scalar;
-  requires std::same_as<typename std::remove_cvref_t<R>::Scalar, double>;
+  requires std::same_as < typename std::remove_cvref_t<R>::Scalar,
+  double > ;
   requires std::convertible_to<R, Scores>;
 };
 template <class O, class Stimuli>
-concept has_evaluate = requires(O& o, const Stimuli& stimuli) { o.evaluate(stimuli); };
+concept has_evaluate = requires(O& o, const Stimuli& stimuli) {
+  o.evaluate(stimuli);
+};
 template <class O, class Stimuli>
 concept evaluate_returns_scores = requires(O& o, const Stimuli& stimuli) {
   { o.evaluate(stimuli) } -> score_vector;
@@ -52,23 +57,28 @@ concept has_ask = requires(A& a) {
   { a.ask() } -> std::convertible_to<const Population&>;
 };
 template <class A>
-concept has_tell = requires(A& a, const Scores& scores) { a.tell(scores); };
+concept has_tell = requires(A& a, const Scores& scores) {
+  a.tell(scores);
+};
 template <class A>
 concept has_population_size = requires(const A& a) {
   { a.population_size() } -> std::convertible_to<Index>;
 };
 
 template <class S>
-concept has_prepare = requires(S& s, const Scores& sorted_scores) { s.prepare(sorted_scores); };
+concept has_prepare = requires(S& s, const Scores& sorted_scores) {
+  s.prepare(sorted_scores);
+};
 template <class S>
 concept has_draw = requires(const S& s, Engine& rng) {
   { s.draw(rng) } -> std::convertible_to<Index>;
 };
 
 template <class C>
-concept has_cross =
-    requires(const C& c, const Eigen::Ref<const Code>& parent, Eigen::Ref<Code> child,
-             Engine& rng) { c.cross(parent, parent, child, rng); };
+concept has_cross = requires(const C& c, const Eigen::Ref<const Code>& parent,
+                             Eigen::Ref<Code> child, Engine& rng) {
+  c.cross(parent, parent, child, rng);
+};
 
 template <class M>
 concept has_mutate = requires(const M& m, Eigen::Ref<Code> child, Engine& rng) {
@@ -76,29 +86,43 @@ concept has_mutate = requires(const M& m, Eigen::Ref<Code> child, Engine& rng) {
 };
 /// Optional: a mutation whose parameters change with the generation (annealing, adaptation).
 template <class M>
-concept has_advance = requires(M& m, std::size_t generation) { m.advance(generation); };
+concept has_advance = requires(M& m, std::size_t generation) {
+  m.advance(generation);
+};
 
 template <class T>
 concept has_name = requires(const T& t) {
   { t.name() } -> std::convertible_to<std::string>;
 };
 template <class T>
-concept has_save = requires(const T& t, io::ArchiveWriter& out) { t.save(out); };
+concept has_save = requires(const T& t, io::ArchiveWriter& out) {
+  t.save(out);
+};
 template <class T>
-concept has_load = requires(T& t, io::ArchiveReader& in) { t.load(in); };
+concept has_load = requires(T& t, io::ArchiveReader& in) {
+  t.load(in);
+};
 
 template <class C>
-concept has_on_start = requires(C& c, const Population& codes) { c.on_start(codes); };
+concept has_on_start = requires(C& c, const Population& codes) {
+  c.on_start(codes);
+};
 template <class C, class Report = GenerationReport>
-concept has_on_generation = requires(C& c, const Report& report) { c.on_generation(report); };
+concept has_on_generation = requires(C& c, const Report& report) {
+  c.on_generation(report);
+};
 // on_tell(report), or on_tell(optimizer, report) when the optimizer's type is known.
 template <class C, class Optimizer = void>
-concept has_on_tell = requires(C& c, const TellReport& report) { c.on_tell(report); } ||
-                      (!std::is_void_v<Optimizer> &&
-                       requires(C& c, const std::add_lvalue_reference_t<const Optimizer> optimizer,
-                                const TellReport& report) { c.on_tell(optimizer, report); });
+concept has_on_tell = requires(C& c, const TellReport& report) {
+  c.on_tell(report);
+}
+|| (!std::is_void_v<Optimizer> &&
+    requires(C & c, const std::add_lvalue_reference_t<const Optimizer> optimizer,
+             const TellReport& report) { c.on_tell(optimizer, report); });
 template <class C>
-concept has_on_finish = requires(C& c, const Result& result) { c.on_finish(result); };
+concept has_on_finish = requires(C& c, const Result& result) {
+  c.on_finish(result);
+};
 }  // namespace detail
 
 /// Maps a batch of codes (`code_size x N`) to a batch of stimuli the Objective accepts.
@@ -125,7 +149,7 @@ concept ReportsCleanScores = requires(const O& o) {
 /// `tell(scores)` takes their N scores (larger is better) and prepares the next batch.
 template <class A>
 concept Algorithm = detail::has_ask<A> && detail::has_tell<A> && detail::has_code_size<A> &&
-                    detail::has_population_size<A>;
+    detail::has_population_size<A>;
 
 /// A genetic algorithm's parent choice. `prepare(sorted)` receives the valid scores sorted from
 /// high to low; `draw(rng) const` returns an index into them (thread-safe: const).
@@ -161,7 +185,7 @@ concept Checkpointable = detail::has_name<T> && detail::has_save<T> && detail::h
 /// `Report` is what `on_generation` receives and `Optimizer` the driver's type, when known.
 template <class C, class Report = GenerationReport, class Optimizer = void>
 concept Callback = detail::has_on_start<C> || detail::has_on_generation<C, Report> ||
-                   detail::has_on_tell<C, Optimizer> || detail::has_on_finish<C>;
+    detail::has_on_tell<C, Optimizer> || detail::has_on_finish<C>;
 
 namespace detail {
 // Each check states, in a sentence, the first requirement a type misses.

@@ -92,8 +92,8 @@ class Optimizer {
   }
 
   /// Builds the algorithm from the generator's code size with its default settings.
-  Optimizer(G generator, O objective)
-    requires std::constructible_from<std::remove_cvref_t<A>, Index>
+  Optimizer(G generator,
+            O objective) requires std::constructible_from<std::remove_cvref_t<A>, Index>
       : generator_(std::forward<G>(generator)),
         objective_(std::forward<O>(objective)),
         algorithm_(static_cast<Index>(generator_.code_size())) {
@@ -161,17 +161,13 @@ class Optimizer {
   }
 
   /// The algorithm's stable name: the tag of the optimizer's checkpoints.
-  std::string name() const
-    requires Checkpointable<std::remove_cvref_t<A>>
-  {
+  std::string name() const requires Checkpointable<std::remove_cvref_t<A>> {
     return algorithm_.name();
   }
 
   /// Appends the whole run's state to an archive: the driver's (OptimizerState), the
   /// algorithm's, then the objective's and the generator's when they are Checkpointable.
-  void save(io::ArchiveWriter& out) const
-    requires Checkpointable<std::remove_cvref_t<A>>
-  {
+  void save(io::ArchiveWriter& out) const requires Checkpointable<std::remove_cvref_t<A>> {
     out.write(state());
     algorithm_.save(out);
     if constexpr (Checkpointable<std::remove_cvref_t<O>>) objective_.save(out);
@@ -181,9 +177,7 @@ class Optimizer {
   /// Reads what `save` wrote, into an optimizer built as the saved one was (same parts, options
   /// and seeds). All or nothing: when any part does not fit (std::invalid_argument) or the bytes
   /// do not hold it (io::ArchiveError), the optimizer is left as it was.
-  void load(io::ArchiveReader& in)
-    requires Checkpointable<std::remove_cvref_t<A>>
-  {
+  void load(io::ArchiveReader& in) requires Checkpointable<std::remove_cvref_t<A>> {
     io::ArchiveWriter previous;
     save(previous);
     try {
@@ -212,9 +206,8 @@ class Optimizer {
 
   template <class Fits, class... Callbacks>
   Result loop(Fits&& budget_left, Callbacks&... callbacks) {
-    static_assert(
-        (detail::check_callback<std::remove_cvref_t<Callbacks>, Report, Optimizer>() && ... &&
-         true));
+    static_assert((detail::check_callback<std::remove_cvref_t<Callbacks>, Report, Optimizer>() &&
+                   ... && true));
     const auto start = Clock::now();
     const double seconds_before = state_.seconds;
     Result result;

@@ -80,7 +80,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
       seed.insert(seed.end(), bytes.begin(), bytes.end());
     }
     std::ofstream(std::filesystem::path(seeds) / ("seed" + std::to_string(mode)), std::ios::binary)
-        .write(reinterpret_cast<const char*>(seed.data()), static_cast<std::streamsize>(seed.size()));
+        .write(reinterpret_cast<const char*>(seed.data()),
+               static_cast<std::streamsize>(seed.size()));
   }
   return 0;
 }

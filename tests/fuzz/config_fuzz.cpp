@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* seeds = std::getenv("XDREAM_FUZZ_SEEDS");
   if (seeds == nullptr) return 0;
   const std::filesystem::path dir(seeds);
-  std::ofstream(dir / "settings.json") << '\x01' << nlohmann::json(xdream_evolve::EvolveConfig{}).dump(1);
-  std::ofstream(dir / "settings.toml") << '\x00'
+  std::ofstream(dir / "settings.json")
+      << '\x01' << nlohmann::json(xdream_evolve::EvolveConfig{}).dump(1);
+  std::ofstream(dir / "settings.toml")
+      << '\x00'
       << "# a run\nalgorithm = \"sep-cmaes\"\nseed = 7\nmean = [0.5]\nstd = [0.25]\n"
          "noise = \"poisson\"\nnoise-level = 20\ngenerations = 30\n[section]\ntap = \"fc6\"\n";
   return 0;
@@ -52,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return 0;
     }
     try {
-      xdream_evolve::check(config);  // what was accepted passed check(): it must again
+      xdream_evolve::check(config);         // what was accepted passed check(): it must again
       (void)nlohmann::json(config).dump();  // and it must be written back as config.json
     } catch (...) {
       std::abort();

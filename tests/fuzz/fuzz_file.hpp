@@ -2,13 +2,13 @@
 // Helpers of the fuzz targets: the readers take files, so each input is written to a file in a
 // directory of the fuzzer's own (XDREAM_FUZZ_DIR, else the temporary directory).
 
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace xdream_fuzz {
 

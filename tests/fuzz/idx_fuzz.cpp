@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const auto images = xdream_evolve::read_idx_images(path, 1000);
     const auto plane = static_cast<std::size_t>(images.height * images.width);
-    if (images.count < 1 || images.pixels.size() != plane * static_cast<std::size_t>(images.count)) {
+    if (images.count < 1 ||
+        images.pixels.size() != plane * static_cast<std::size_t>(images.count)) {
       std::abort();  // never an empty or inconsistent set
     }
   } catch (const std::exception&) {

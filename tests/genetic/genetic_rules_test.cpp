@@ -78,9 +78,8 @@ TEST_CASE("Genetic: among tied top scores, TieOrder::first conserves the first, 
   const xdream::Index d = 4, n = 6;
   // Columns 1, 3 and 4 share the top score.
   const xdream::Scores scores{{0.0, 5.0, 1.0, 5.0, 5.0, 2.0}};
-  for (const auto& [order, expected] :
-       {std::pair{xdream::TieOrder::first, xdream::Index{1}},
-        std::pair{xdream::TieOrder::last, xdream::Index{4}}}) {
+  for (const auto& [order, expected] : {std::pair{xdream::TieOrder::first, xdream::Index{1}},
+                                        std::pair{xdream::TieOrder::last, xdream::Index{4}}}) {
     xdream::Genetic<> ga(d, {.population_size = n, .n_conserve = 1, .seed = 3, .tie_order = order});
     const xdream::Population before = ga.ask();
     ga.tell(scores);

@@ -473,8 +473,8 @@ TEST_CASE("presets carry the published settings") {
     Index conserve;
   };
   namespace p = xdream::presets;
-  // The published settings: population / rate / size / selectivity / heritability, n_conserve 0 (the
-  // paper), and Wang & Ponce's lab GA with 10 elites.
+  // The published settings: population / rate / size / selectivity / heritability, n_conserve 0
+  // (the paper), and Wang & Ponce's lab GA with 10 elites.
   const Row rows[] = {
       {"norm1", p::norm1, 15, 1.0, 1.5, 2.0, 0.5, 0},
       {"norm2", p::norm2, 10, 0.5, 0.7, 4.0, 0.5, 0},

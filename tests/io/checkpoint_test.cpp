@@ -50,13 +50,11 @@ struct Case {
 
 std::vector<Case> every_algorithm() {
   return {
-      {"genetic (paper)",
-       [] { return xdream::AnyAlgorithm(xdream::Genetic<>(n, {.seed = 1})); }},
+      {"genetic (paper)", [] { return xdream::AnyAlgorithm(xdream::Genetic<>(n, {.seed = 1})); }},
       {"genetic (n_conserve 2, 2 threads)",
        [] {
-         return xdream::AnyAlgorithm(
-             xdream::Genetic<>(n,
-                               {.population_size = 12, .n_conserve = 2, .seed = 9, .threads = 2}));
+         return xdream::AnyAlgorithm(xdream::Genetic<>(
+             n, {.population_size = 12, .n_conserve = 2, .seed = 9, .threads = 2}));
        }},
       {"cmaes",
        [] {
@@ -64,9 +62,7 @@ std::vector<Case> every_algorithm() {
              xdream::CMAES(n, {.population_size = 8, .seed = 2, .decomposition_interval = 3}));
        }},
       {"sep-cmaes",
-       [] {
-         return xdream::AnyAlgorithm(xdream::SepCMAES(n, {.population_size = 8, .seed = 3}));
-       }},
+       [] { return xdream::AnyAlgorithm(xdream::SepCMAES(n, {.population_size = 8, .seed = 3})); }},
       {"cholesky-cmaes",
        [] {
          return xdream::AnyAlgorithm(
@@ -74,9 +70,8 @@ std::vector<Case> every_algorithm() {
        }},
       {"sphere-cma",
        [] {
-         return xdream::AnyAlgorithm(
-             xdream::SphereCMA(
-                 n, {.radius = 4.0, .population_size = 8, .schedule_generations = 10, .seed = 5}));
+         return xdream::AnyAlgorithm(xdream::SphereCMA(
+             n, {.radius = 4.0, .population_size = 8, .schedule_generations = 10, .seed = 5}));
        }},
       {"lm-ma-es",
        [] {
@@ -85,15 +80,13 @@ std::vector<Case> every_algorithm() {
        }},
       {"fdgd",
        [] {
-         return xdream::AnyAlgorithm(
-             xdream::FDGD(n,
-                          {.population_size = 10, .radius = 0.5, .learning_rate = 0.1, .seed = 7}));
+         return xdream::AnyAlgorithm(xdream::FDGD(
+             n, {.population_size = 10, .radius = 0.5, .learning_rate = 0.1, .seed = 7}));
        }},
       {"nes",
        [] {
-         return xdream::AnyAlgorithm(
-             xdream::NES(n,
-                         {.population_size = 10, .radius = 0.5, .learning_rate = 0.05, .seed = 8}));
+         return xdream::AnyAlgorithm(xdream::NES(
+             n, {.population_size = 10, .radius = 0.5, .learning_rate = 0.05, .seed = 8}));
        }},
   };
 }

@@ -36,7 +36,7 @@ TEST_CASE("population patterns: the mask picks channels in the target's order") 
   const PopulationPattern p{PatternMeasure::dot, v({3, 4}), {3, 1}, {}};
   p.validate(4);
   CHECK(p.score(r) == doctest::Approx(3.0 * 2 + 4.0 * 1));
-  CHECK(std::isnan(p.score(v({10, NAN, 20, 2}))));  // a masked NaN: no score
+  CHECK(std::isnan(p.score(v({10, NAN, 20, 2}))));               // a masked NaN: no score
   CHECK(p.score(v({NAN, 1, NAN, 2})) == doctest::Approx(10.0));  // unmasked NaN: ignored
 }
 
@@ -72,5 +72,6 @@ TEST_CASE("population patterns: what cannot score is refused") {
   refused({PatternMeasure::cosine, v({0, 0}), {0, 1}, {}}, 4, "zero vector");
   refused({PatternMeasure::correlation, v({2, 2}), {0, 1}, {}}, 4, "constant");
   refused({PatternMeasure::correlation, v({2}), {0}, {}}, 4, ">= 2");
-  refused({PatternMeasure::dot, v({1, 2}), {0, 1}, xdream::ZScore{v({0, 0}), v({1, 0})}}, 2, "zscore");
+  refused({PatternMeasure::dot, v({1, 2}), {0, 1}, xdream::ZScore{v({0, 0}), v({1, 0})}}, 2,
+          "zscore");
 }

@@ -12,8 +12,8 @@
 
 namespace {
 using xdream::Index;
-using xdream::RandomReluUnit;
 using xdream::Population;
+using xdream::RandomReluUnit;
 
 static_assert(xdream::Objective<RandomReluUnit, Population>);
 
@@ -53,7 +53,8 @@ TEST_CASE("RandomReluUnit computes A relu(a . relu(W x / |x|)) g(|x|), non-negat
   CHECK(unit.evaluate(Population::Zero(n, 1))[0] == 0.0);
 }
 
-TEST_CASE("RandomReluUnit: scaling a code changes the response only through the contrast function") {
+TEST_CASE(
+    "RandomReluUnit: scaling a code changes the response only through the contrast function") {
   const Index n = 80;
   const RandomReluUnit unit(n, 8);
   const xdream::NakaRushton g{150.0, 2.0};

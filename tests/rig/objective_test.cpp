@@ -201,11 +201,13 @@ TEST_CASE("rig: a silent rig is waited for; progress extends the deadline; then 
     CHECK(s.journal.last(EntryKind::block_closed)->reason == "timeout");
     REQUIRE(s.journal.last(EntryKind::waiting) != nullptr);
     CHECK(s.journal.last(EntryKind::waiting)->t == doctest::Approx(135.0).epsilon(0.01));
-    CHECK(s.journal.last(EntryKind::waiting)->reason.find("no word from the rig") != std::string::npos);
+    CHECK(s.journal.last(EntryKind::waiting)->reason.find("no word from the rig") !=
+          std::string::npos);
   }
   SUBCASE("a 15-minute pause with progress: waited for, scores kept") {
     s.rig.script = [](FakeRig& rig, const RigBlock& b) {
-      for (int minute = 1; minute <= 15; ++minute) rig.at(60.0 * minute, Progress{b.number, 0, 0, true});
+      for (int minute = 1; minute <= 15; ++minute)
+        rig.at(60.0 * minute, Progress{b.number, 0, 0, true});
       rig.respond(b, 960.0);
     };
     Objective objective = s.make();
@@ -338,7 +340,8 @@ TEST_CASE("rig: channels: the score's label must be there; a changed set raises 
   s.rig.channels = {"x", "b"};
   const Scores scores = objective.evaluate(images(2));
   CHECK(std::isnan(scores[0]));
-  CHECK(s.journal.last(EntryKind::rejected)->reason.find("the score's channel 'a'") != std::string::npos);
+  CHECK(s.journal.last(EntryKind::rejected)->reason.find("the score's channel 'a'") !=
+        std::string::npos);
 }
 
 TEST_CASE("rig: a mean over labels scores the mean of the channels") {

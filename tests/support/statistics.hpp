@@ -1,7 +1,7 @@
 #pragma once
-// Tolerances for stochastic checks, derived from sampling distributions (never tuned until green): a check
-// allows `z` standard errors of its estimator. With z = 5 a correct implementation fails one
-// check in ~1.7 million; with fixed seeds it either always passes or always fails.
+// Tolerances for stochastic checks, derived from sampling distributions (never tuned until green):
+// a check allows `z` standard errors of its estimator. With z = 5 a correct implementation fails
+// one check in ~1.7 million; with fixed seeds it either always passes or always fails.
 
 #include <cmath>
 #include <cstdint>

@@ -13,7 +13,9 @@
 
 namespace {
 
-std::string model(const std::string& name) { return std::string(XDREAM_TEST_DATA_DIR) + "/torch/" + name; }
+std::string model(const std::string& name) {
+  return std::string(XDREAM_TEST_DATA_DIR) + "/torch/" + name;
+}
 
 // Runs `f` and returns the message of the exception of type E it throws ("" when none).
 template <class E, class F>
@@ -75,7 +77,8 @@ TEST_CASE("TorchGenerator: bad input gives one-line errors naming the file") {
   CHECK(contains(m, "expected [N, C, H, W]"));
   m = message_of<ModelError>(make(model("no_such_model.pt")));
   CHECK(contains(m, "no_such_model.pt' does not exist"));
-  const std::string corrupt = (std::filesystem::temp_directory_path() / "xdream_corrupt.pt").string();
+  const std::string corrupt =
+      (std::filesystem::temp_directory_path() / "xdream_corrupt.pt").string();
   std::ofstream(corrupt) << "not a zip archive";
   m = message_of<ModelError>(make(corrupt));
   CHECK(contains(m, "is not a TorchScript module"));
@@ -127,8 +130,7 @@ TEST_CASE("TorchNetwork: dict taps, pre-ReLU, units with default centre") {
   // input[n, c, y, x] = ((c*16 + y*4 + x)/47)^(n+1)
   torch::Tensor ramp = torch::empty({2, 3, 4, 4});
   for (int n = 0; n < 2; ++n)
-    for (int j = 0; j < 48; ++j)
-      ramp[n][j / 16][(j / 4) % 4][j % 4] = std::pow(j / 47.0, n + 1);
+    for (int j = 0; j < 48; ++j) ramp[n][j / 16][(j / 4) % 4][j % 4] = std::pow(j / 47.0, n + 1);
   xdream::TorchNetworkUnit corner(network, {.tap = "conv", .channel = 1, .y = 2, .x = 0});
   const xdream::Scores s = corner.evaluate(ramp);
   CHECK(s[0] == doctest::Approx(0.212766).epsilon(1e-5));
@@ -163,33 +165,42 @@ TEST_CASE("TorchNetworkUnit: a unit out of range is refused with the valid range
   const auto unit = [&](xdream::TorchUnit u) {
     return message_of<std::invalid_argument>([&] { xdream::TorchNetworkUnit(network, u); });
   };
-  CHECK(contains(unit({.tap = "conv", .channel = 2}), "channel = 2 is out of range; allowed: [0, 1]"));
+  CHECK(contains(unit({.tap = "conv", .channel = 2}),
+                 "channel = 2 is out of range; allowed: [0, 1]"));
   CHECK(contains(unit({.tap = "fc", .channel = -1}), "channel = -1"));
-  CHECK(contains(unit({.tap = "conv", .channel = 0, .y = 3}), "y = 3 is out of range; allowed: [0, 2]"));
+  CHECK(contains(unit({.tap = "conv", .channel = 0, .y = 3}),
+                 "y = 3 is out of range; allowed: [0, 2]"));
   CHECK(contains(unit({.tap = "conv", .channel = 0, .y = 0, .x = 7}), "x = 7"));
-  CHECK(contains(unit({.tap = "fc", .channel = 0, .y = 0}), "a fully connected tap has no position"));
+  CHECK(
+      contains(unit({.tap = "fc", .channel = 0, .y = 0}), "a fully connected tap has no position"));
 }
 
 TEST_CASE("TorchNetwork: a module that breaks the contract, or bad options") {
   for (const char* bad : {"bad_network_output.pt", "bad_network_tuple.pt"}) {
-    const std::string m = message_of<xdream::ModelError>(
-        [&] { xdream::TorchNetwork(model(bad), {3, 4, 4}, cpu); });
+    const std::string m = message_of<xdream::ModelError>([&] {
+      xdream::TorchNetwork(model(bad), {3, 4, 4}, cpu);
+    });
     CHECK(contains(m, bad));
     CHECK(contains(m, "expected a Tensor or a Dict[str, Tensor]"));
   }
-  CHECK(contains(message_of<xdream::ModelError>(
-                     [&] { xdream::TorchNetwork(model("tiny_network_dict.pt"), {1, 4, 4}, cpu); }),
+  CHECK(contains(message_of<xdream::ModelError>([&] {
+                   xdream::TorchNetwork(model("tiny_network_dict.pt"), {1, 4, 4}, cpu);
+                 }),
                  "failed on images [1, 1, 4, 4]"));
   const auto options = [&](xdream::TorchNetworkOptions o) {
-    return message_of<std::invalid_argument>(
-        [&] { xdream::TorchNetwork(model("tiny_network_dict.pt"), {3, 4, 4}, o); });
+    return message_of<std::invalid_argument>([&] {
+      xdream::TorchNetwork(model("tiny_network_dict.pt"), {3, 4, 4}, o);
+    });
   };
-  CHECK(contains(options({.device = "cpu", .resize_height = 0, .resize_width = 5}), "resize = 0x5"));
-  CHECK(contains(options({.device = "cpu", .mean = {0.5}, .std = {1, 1, 1}}), "one value per image channel"));
+  CHECK(
+      contains(options({.device = "cpu", .resize_height = 0, .resize_width = 5}), "resize = 0x5"));
+  CHECK(contains(options({.device = "cpu", .mean = {0.5}, .std = {1, 1, 1}}),
+                 "one value per image channel"));
   CHECK(contains(options({.device = "cpu", .mean = {0, 0, 0}, .std = {1, 0, 1}}), "std = 0"));
   xdream::TorchNetwork network(model("tiny_network_dict.pt"), {3, 4, 4}, cpu);
-  CHECK(contains(message_of<std::invalid_argument>(
-                     [&] { network.activations(torch::zeros({2, 3, 5, 5}), "conv"); }),
+  CHECK(contains(message_of<std::invalid_argument>([&] {
+                   network.activations(torch::zeros({2, 3, 5, 5}), "conv");
+                 }),
                  "takes images [N, 3, 4, 4]; got [2, 3, 5, 5]"));
 }
 
@@ -209,8 +220,9 @@ TEST_CASE("TorchNetwork: resize and normalization on the C++ side") {
 TEST_CASE("Torch models in the Optimizer: the closed loop, reproducible from a seed") {
   const auto run = [] {
     xdream::TorchGenerator generator(model("tiny_generator.pt"), cpu8);
-    xdream::TorchNetworkUnit unit(xdream::TorchNetwork(model("tiny_network_dict.pt"), {3, 4, 4}, cpu),
-                                  {.tap = "fc", .channel = 4});
+    xdream::TorchNetworkUnit unit(
+        xdream::TorchNetwork(model("tiny_network_dict.pt"), {3, 4, 4}, cpu),
+        {.tap = "fc", .channel = 4});
     xdream::Optimizer optimizer(std::move(generator), std::move(unit),
                                 xdream::Genetic<>(8, {.population_size = 10, .seed = 3}));
     return optimizer.run(xdream::budget::generations(15));

@@ -31,8 +31,8 @@ inline std::string scores_csv(const std::vector<GenerationStats>& history) {
   for (const GenerationStats& row : history) {
     out += std::to_string(row.generation) + ',' + std::to_string(row.stimuli) + ',' +
            number(row.best) + ',' + number(row.mean) + ',' + number(row.std_dev) + ',' +
-           number(row.best_clean) + ',' + std::to_string(row.missing) + ',' +
-           number(row.seconds) + '\n';
+           number(row.best_clean) + ',' + std::to_string(row.missing) + ',' + number(row.seconds) +
+           '\n';
   }
   return out;
 }

@@ -2,14 +2,14 @@
 /// @file
 /// XDream's genetic algorithm, composed of Selection, Crossover and Mutation policies.
 
-#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/concepts.hpp>
 #include <xdream/detail/check_scores.hpp>
 #include <xdream/detail/parallel.hpp>
+#include <xdream/detail/state_checkpoint.hpp>
 #include <xdream/detail/validate.hpp>
 #include <xdream/genealogy.hpp>
-#include <xdream/genetic/fwd.hpp>
 #include <xdream/genetic/crossover/heritability.hpp>
+#include <xdream/genetic/fwd.hpp>
 #include <xdream/genetic/mutation/gaussian.hpp>
 #include <xdream/genetic/selection/boltzmann.hpp>
 #include <xdream/population.hpp>

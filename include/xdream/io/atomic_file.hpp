@@ -43,7 +43,8 @@ inline void sync_file_system(const std::filesystem::path& directory) {
   const int error = errno;
   ::close(fd);
   if (result != 0) {
-    throw ArchiveError(directory.string(), "syncfs failed: " + std::generic_category().message(error));
+    throw ArchiveError(directory.string(),
+                       "syncfs failed: " + std::generic_category().message(error));
   }
 #elif XDREAM_ARCHIVE_POSIX
   (void)directory;

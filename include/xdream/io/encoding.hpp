@@ -41,7 +41,6 @@ static_assert(std::endian::native == std::endian::little,
               "xdream::io archives store values in the machine's byte order and assume "
               "little-endian (x86-64, ARM64).");
 
-
 /// A type whose fields can be archived: `tie()` returns `std::tie` of all of them.
 template <class T>
 concept Tieable = requires(T& t, const T& c) {

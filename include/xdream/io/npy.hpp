@@ -98,7 +98,8 @@ inline void save_npy(const std::filesystem::path& path, const Code& code) {
 inline Population load_npy(const std::filesystem::path& path) {
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
-  if (error || !std::filesystem::exists(status)) detail::npy_error(path, "cannot open: no such file");
+  if (error || !std::filesystem::exists(status))
+    detail::npy_error(path, "cannot open: no such file");
   if (!std::filesystem::is_regular_file(status)) detail::npy_error(path, "not a regular file");
   const std::uintmax_t file_size = std::filesystem::file_size(path, error);
   if (error) detail::npy_error(path, "cannot read its size: " + error.message());

@@ -113,8 +113,7 @@ inline std::vector<std::byte> encode_png(const ImageView& view, const PngOptions
     throw ArchiveError(path.string(), std::string("cannot encode as PNG: ") + image.message);
   }
   std::vector<std::byte> bytes(size);
-  if (!png_image_write_to_memory(&image, bytes.data(), &size, 0, pixels.data(), stride,
-                                 nullptr)) {
+  if (!png_image_write_to_memory(&image, bytes.data(), &size, 0, pixels.data(), stride, nullptr)) {
     throw ArchiveError(path.string(), std::string("cannot encode as PNG: ") + image.message);
   }
   bytes.resize(size);

@@ -96,9 +96,9 @@ struct PopulationPattern {
     if (!target.allFinite()) detail::invalid(where, "target", "non-finite values", "finite values");
     if (!zscore.empty() && (zscore.mean.size() != channels || zscore.std.size() != channels ||
                             !(zscore.std.array() > 0.0).all() || !zscore.mean.allFinite())) {
-      detail::invalid(where, "zscore", "statistics of " + std::to_string(zscore.mean.size()) +
-                                           " channels", std::to_string(channels) +
-                                           " channels with std > 0");
+      detail::invalid(where, "zscore",
+                      "statistics of " + std::to_string(zscore.mean.size()) + " channels",
+                      std::to_string(channels) + " channels with std > 0");
     }
     const Eigen::VectorXd t = transformed_target();
     if (measure == PatternMeasure::cosine && !(t.norm() > 0.0)) {

@@ -22,8 +22,7 @@ constexpr double in_seconds(RigTime t) noexcept { return std::chrono::duration<d
 class SteadyClock {
  public:
   RigTime now() const noexcept {
-    return std::chrono::duration_cast<RigTime>(
-        std::chrono::steady_clock::now().time_since_epoch());
+    return std::chrono::duration_cast<RigTime>(std::chrono::steady_clock::now().time_since_epoch());
   }
   /// Sleeps until `when` (at once when it has passed).
   void sleep_until(RigTime when) const {

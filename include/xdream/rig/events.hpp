@@ -35,8 +35,8 @@ struct Responses {
   std::uint32_t block = 0;
   std::vector<std::string> channels;
   std::vector<Row> rows;
-  bool final = true;     ///< the block is complete (a file is always final)
-  std::string source;    ///< the file or message it came from
+  bool final = true;        ///< the block is complete (a file is always final)
+  std::string source;       ///< the file or message it came from
   bool transposed = false;  ///< a .mat matrix in the other orientation (accepted, warned)
 };
 

@@ -122,7 +122,8 @@ class FileTransport {
                                   exchange_.string() + "' is used by another session" +
                                   (holder.empty() ? "" : " (" + trim(holder) + ")"));
     }
-    const std::string mine = "session " + session_ + ", process " + std::to_string(::getpid()) + "\n";
+    const std::string mine =
+        "session " + session_ + ", process " + std::to_string(::getpid()) + "\n";
     if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, mine.data(), mine.size(), 0) < 0) {
       // the lock holds without the words
     }
@@ -130,8 +131,10 @@ class FileTransport {
     std::filesystem::create_directories(exchange_ / "processed", error);
     std::filesystem::create_directories(exchange_ / "quarantine", error);
     if (error) {
-      throw std::invalid_argument("xdream::rig::FileTransport: cannot make processed/ and "
-                                  "quarantine/ in '" + exchange_.string() + "': " + error.message());
+      throw std::invalid_argument(
+          "xdream::rig::FileTransport: cannot make processed/ and "
+          "quarantine/ in '" +
+          exchange_.string() + "': " + error.message());
     }
     // A resumed session's earlier blocks: their late files are this session's, not stale.
     for (const auto& path : list(exchange_)) {
@@ -285,9 +288,9 @@ class FileTransport {
     const auto encode = [&](std::size_t from, std::size_t step) {
       for (std::size_t i = from; i < encoded.size(); i += step) {
         const RigImage& image = *block.stimuli[i].image;
-        encoded[i] = io::encode_png({image.pixels.data(), image.channels, image.height,
-                                     image.width},
-                                    {.fast = options_.fast_png}, issued.files[i]);
+        encoded[i] =
+            io::encode_png({image.pixels.data(), image.channels, image.height, image.width},
+                           {.fast = options_.fast_png}, issued.files[i]);
       }
     };
     const auto threads = static_cast<std::size_t>(
@@ -300,23 +303,24 @@ class FileTransport {
     nlohmann::json stimuli = nlohmann::json::array();
     writing([&] {
       for (std::size_t i = 0; i < encoded.size(); ++i) {
-        io::write_file_atomically(exchange_ / issued.files[i], encoded[i], io::Durability::deferred);
+        io::write_file_atomically(exchange_ / issued.files[i], encoded[i],
+                                  io::Durability::deferred);
         const RigImage& image = *block.stimuli[i].image;
-        stimuli.push_back({{"index", i},
-                           {"stim_id", block.stimuli[i].id},
-                           {"kind", block.stimuli[i].kind == StimulusKind::synthetic ? "synthetic"
-                                                                                     : "reference"},
-                           {"file", issued.files[i]},
-                           {"sha256", io::sha256(encoded[i])},
-                           {"width", image.width},
-                           {"height", image.height}});
+        stimuli.push_back(
+            {{"index", i},
+             {"stim_id", block.stimuli[i].id},
+             {"kind", block.stimuli[i].kind == StimulusKind::synthetic ? "synthetic" : "reference"},
+             {"file", issued.files[i]},
+             {"sha256", io::sha256(encoded[i])},
+             {"width", image.width},
+             {"height", image.height}});
       }
       // The images reach the disk before the manifest that names them (one flush for all).
       io::sync_file_system(exchange_);
       const nlohmann::json manifest{{"protocol", "xdream-rig-files"}, {"version", 1},
-                                    {"session", block.session},      {"block", block.number},
+                                    {"session", block.session},       {"block", block.number},
                                     {"generation", block.generation}, {"attempt", block.attempt},
-                                    {"reshow", block.reshow},        {"reps", block.reps},
+                                    {"reshow", block.reshow},         {"reps", block.reps},
                                     {"deadline_s", block.deadline_s}, {"stimuli", stimuli}};
       write_text(exchange_ / (block_name(block.number) + ".manifest.json"), manifest.dump(1));
     });
@@ -399,8 +403,9 @@ class FileTransport {
     const bool from_processed = path.parent_path().filename() == "processed";
     const auto issued = issued_.find(number);
     if (issued == issued_.end()) {
-      quarantine(path, "stale: block " + std::to_string(number) +
-                           " was not issued by session " + session_, events);
+      quarantine(
+          path, "stale: block " + std::to_string(number) + " was not issued by session " + session_,
+          events);
       return;
     }
     ResponseTable table;
@@ -440,7 +445,8 @@ class FileTransport {
       Responses::Row row;
       row.shown = table.names[r];
       row.rep = table.reps.size() > r ? table.reps[r] : 0;
-      row.stim_id = match_stimulus(row.shown, issued->second.files, issued->second.ids).value_or("");
+      row.stim_id =
+          match_stimulus(row.shown, issued->second.files, issued->second.ids).value_or("");
       unknown += row.stim_id.empty() ? 1 : 0;
       row.values.resize(static_cast<std::size_t>(table.values.cols()));
       for (Eigen::Index c = 0; c < table.values.cols(); ++c) {
@@ -448,10 +454,12 @@ class FileTransport {
       }
       responses.rows.push_back(std::move(row));
     }
-    if (!table.names.empty() && static_cast<double>(unknown) >
-                                    options_.unknown_reject_fraction * static_cast<double>(table.names.size())) {
-      quarantine(path, std::to_string(unknown) + " of " + std::to_string(table.names.size()) +
-                           " names are not this block's: another session's file",
+    if (!table.names.empty() &&
+        static_cast<double>(unknown) >
+            options_.unknown_reject_fraction * static_cast<double>(table.names.size())) {
+      quarantine(path,
+                 std::to_string(unknown) + " of " + std::to_string(table.names.size()) +
+                     " names are not this block's: another session's file",
                  events);
       return;
     }

@@ -15,8 +15,8 @@
 namespace xdream::rig {
 
 enum class EntryKind {
-  block_submitted,  ///< a block is about to be sent (`block` points to it): record it first
-  block_reattached, ///< a block sent before a crash is taken up again
+  block_submitted,   ///< a block is about to be sent (`block` points to it): record it first
+  block_reattached,  ///< a block sent before a crash is taken up again
   ack,
   progress,
   responses,        ///< responses accepted into the session (`responses`)
@@ -29,26 +29,41 @@ enum class EntryKind {
   alarm,            ///< reference drift, a dead channel, a changed channel set
   peer_up,
   peer_down,
-  fault,            ///< `reason`: a transport's fault (quarantined file, parse retry, ...)
+  fault,  ///< `reason`: a transport's fault (quarantined file, parse retry, ...)
 };
 
 inline const char* to_string(EntryKind kind) noexcept {
   switch (kind) {
-    case EntryKind::block_submitted: return "BLOCK_SUBMITTED";
-    case EntryKind::block_reattached: return "BLOCK_REATTACHED";
-    case EntryKind::ack: return "ACK";
-    case EntryKind::progress: return "PROGRESS";
-    case EntryKind::responses: return "RESULT_RECEIVED";
-    case EntryKind::rejected: return "REJECTED";
-    case EntryKind::block_closed: return "BLOCK_CLOSED";
-    case EntryKind::reshow: return "RESHOW";
-    case EntryKind::reissue: return "REISSUE";
-    case EntryKind::generation_done: return "OPTIMIZER_TOLD";
-    case EntryKind::waiting: return "WAITING";
-    case EntryKind::alarm: return "ALARM";
-    case EntryKind::peer_up: return "PEER_UP";
-    case EntryKind::peer_down: return "PEER_DOWN";
-    case EntryKind::fault: return "FAULT";
+    case EntryKind::block_submitted:
+      return "BLOCK_SUBMITTED";
+    case EntryKind::block_reattached:
+      return "BLOCK_REATTACHED";
+    case EntryKind::ack:
+      return "ACK";
+    case EntryKind::progress:
+      return "PROGRESS";
+    case EntryKind::responses:
+      return "RESULT_RECEIVED";
+    case EntryKind::rejected:
+      return "REJECTED";
+    case EntryKind::block_closed:
+      return "BLOCK_CLOSED";
+    case EntryKind::reshow:
+      return "RESHOW";
+    case EntryKind::reissue:
+      return "REISSUE";
+    case EntryKind::generation_done:
+      return "OPTIMIZER_TOLD";
+    case EntryKind::waiting:
+      return "WAITING";
+    case EntryKind::alarm:
+      return "ALARM";
+    case EntryKind::peer_up:
+      return "PEER_UP";
+    case EntryKind::peer_down:
+      return "PEER_DOWN";
+    case EntryKind::fault:
+      return "FAULT";
   }
   return "?";
 }
@@ -65,7 +80,7 @@ struct JournalResponse {
 /// One journal entry. Fields a kind does not use stay empty.
 struct JournalEntry {
   EntryKind kind = EntryKind::fault;
-  double t = 0.0;                ///< seconds on the session's clock
+  double t = 0.0;  ///< seconds on the session's clock
   std::uint32_t block = 0;
   std::uint32_t generation = 0;
   std::uint32_t attempt = 0;
@@ -77,7 +92,7 @@ struct JournalEntry {
   int valid = 0, total = 0;  ///< block_closed, generation_done: stimuli with a response
   int done = 0;              ///< progress: presentations done
   bool paused = false;
-  double seconds = 0.0;      ///< block_closed: how long the block ran
+  double seconds = 0.0;         ///< block_closed: how long the block ran
   double reference_mean = 0.0;  ///< block_closed: the reference images' mean score (NaN: none)
   /// block_closed, alarm: the reference images' responses over their own first blocks'
   /// (NaN: not known yet)
@@ -88,7 +103,9 @@ struct JournalEntry {
 /// Receives the journal: `record(entry)` must have made the entry durable (written, synced)
 /// when it returns; an exception thrown from it (a full disk) stops the session.
 template <class T>
-concept RigObserver = requires(T& t, const JournalEntry& entry) { t.record(entry); };
+concept RigObserver = requires(T& t, const JournalEntry& entry) {
+  t.record(entry);
+};
 
 /// An observer that keeps nothing (tests that need no journal).
 struct NullObserver {

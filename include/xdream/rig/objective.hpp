@@ -113,12 +113,14 @@ class RigObjective {
     for (ReferenceImage& reference : references) {
       const std::string id = "ref-" + reference.name;
       if (reference.name.empty() || !names.insert(id).second) {
-        throw std::invalid_argument("xdream::rig::RigObjective: reference image names must be "
-                                    "unique and non-empty ('" + reference.name + "')");
+        throw std::invalid_argument(
+            "xdream::rig::RigObjective: reference image names must be "
+            "unique and non-empty ('" +
+            reference.name + "')");
       }
       check_image(reference.image, id);
-      references_.push_back(
-          {id, StimulusKind::reference, std::make_shared<const RigImage>(std::move(reference.image))});
+      references_.push_back({id, StimulusKind::reference,
+                             std::make_shared<const RigImage>(std::move(reference.image))});
     }
     transport_->open(RigSession{state_.session, state_.channels});
   }
@@ -135,10 +137,11 @@ class RigObjective {
     const std::uint32_t generation = state_.generation;
     std::vector<RigStimulus> synthetic;
     for (std::size_t i = 0; i < images.size(); ++i) {
-      const std::string id = state_.session + "-g" + std::to_string(generation) + "-" +
-                             std::to_string(i);
+      const std::string id =
+          state_.session + "-g" + std::to_string(generation) + "-" + std::to_string(i);
       check_image(images[i], id);
-      synthetic.push_back({id, StimulusKind::synthetic, std::make_shared<const RigImage>(images[i])});
+      synthetic.push_back(
+          {id, StimulusKind::synthetic, std::make_shared<const RigImage>(images[i])});
     }
     for (std::uint32_t attempt = 1;; ++attempt) {
       Collected collected;
@@ -152,7 +155,9 @@ class RigObjective {
                                      }),
                       pending.end());
         if (pending.empty() || round == options_.max_reshows) break;
-        record({.kind = EntryKind::reshow, .generation = generation, .attempt = attempt,
+        record({.kind = EntryKind::reshow,
+                .generation = generation,
+                .attempt = attempt,
                 .reason = std::to_string(pending.size()) + " images without a response",
                 .total = static_cast<int>(pending.size())});
       }
@@ -164,8 +169,10 @@ class RigObjective {
       }
       const double fraction = static_cast<double>(valid) / static_cast<double>(synthetic.size());
       if (fraction >= options_.min_valid_fraction) {
-        JournalEntry done{.kind = EntryKind::generation_done, .generation = generation,
-                          .attempt = attempt, .valid = valid,
+        JournalEntry done{.kind = EntryKind::generation_done,
+                          .generation = generation,
+                          .attempt = attempt,
+                          .valid = valid,
                           .total = static_cast<int>(synthetic.size())};
         done.scores.assign(scores.data(), scores.data() + scores.size());
         record(std::move(done));
@@ -180,8 +187,12 @@ class RigObjective {
                       "generation " + std::to_string(generation) + " after " +
                           std::to_string(attempt) + " attempts: " + why);
       }
-      record({.kind = EntryKind::reissue, .generation = generation, .attempt = attempt + 1,
-              .reason = why, .valid = valid, .total = static_cast<int>(synthetic.size())});
+      record({.kind = EntryKind::reissue,
+              .generation = generation,
+              .attempt = attempt + 1,
+              .reason = why,
+              .valid = valid,
+              .total = static_cast<int>(synthetic.size())});
     }
   }
 
@@ -226,7 +237,8 @@ class RigObjective {
 
   static void check_image(const RigImage& image, const std::string& id) {
     if ((image.channels != 1 && image.channels != 3) || image.height < 1 || image.width < 1 ||
-        image.pixels.size() != static_cast<std::size_t>(image.channels) * image.height * image.width) {
+        image.pixels.size() !=
+            static_cast<std::size_t>(image.channels) * image.height * image.width) {
       throw std::invalid_argument("xdream::rig::RigObjective: image '" + id +
                                   "' is not C x H x W floats with C = 1 or 3");
     }
@@ -292,8 +304,7 @@ class RigObjective {
     for (const RigStimulus& s : block.stimuli) by_id.emplace(s.id, s);
     if (recovered.generation != block.generation || recovered.attempt != block.attempt ||
         recovered.stim_ids.size() != by_id.size()) {
-      throw std::runtime_error("xdream::rig: the journal's block " +
-                               std::to_string(block.number) +
+      throw std::runtime_error("xdream::rig: the journal's block " + std::to_string(block.number) +
                                " is not the one the resumed session makes (generation " +
                                std::to_string(recovered.generation) + " vs " +
                                std::to_string(block.generation) + ")");
@@ -324,8 +335,11 @@ class RigObjective {
     current_ = &attempt_blocks_[block.number];
     for (const RigStimulus& s : block.stimuli) current_->kinds.emplace(s.id, s.kind);
     record({.kind = recovered ? EntryKind::block_reattached : EntryKind::block_submitted,
-            .block = block.number, .generation = block.generation, .attempt = block.attempt,
-            .submitted = &block, .total = static_cast<int>(block.stimuli.size())});
+            .block = block.number,
+            .generation = block.generation,
+            .attempt = block.attempt,
+            .submitted = &block,
+            .total = static_cast<int>(block.stimuli.size())});
     bool complete = false;
     if (recovered) {
       for (const JournalResponse& r : recovered->responses) {
@@ -343,8 +357,8 @@ class RigObjective {
     std::string closed_because = complete ? "complete" : "";
     while (!complete) {
       if (options_.stop_requested && options_.stop_requested->load()) {
-        throw RigStop(StopReason::operator_abort, "the operator asked to stop during block " +
-                                                      std::to_string(block.number));
+        throw RigStop(StopReason::operator_abort,
+                      "the operator asked to stop during block " + std::to_string(block.number));
       }
       const RigTime now = clock_->now();
       const RigTime hard_at = last_activity + seconds(options_.hard_deadline_s);
@@ -359,8 +373,10 @@ class RigObjective {
       }
       if (!warned && clock_->now() >= soft_at && !complete) {
         warned = true;
-        record({.kind = EntryKind::waiting, .block = block.number,
-                .generation = block.generation, .attempt = block.attempt,
+        record({.kind = EntryKind::waiting,
+                .block = block.number,
+                .generation = block.generation,
+                .attempt = block.attempt,
                 .reason = waiting_reason(block, last_activity)});
       }
       if (complete) closed_because = "complete";
@@ -373,8 +389,8 @@ class RigObjective {
     return "block " + std::to_string(block.number) + " has " +
            std::to_string(current_->presentations.size()) + " of " + std::to_string(expected) +
            " presentations; no word from the rig for " +
-           xdream::detail::to_text(std::round(in_seconds(clock_->now() - last_activity))) +
-           " s" + (current_->paused ? " (it said it is paused)" : "") + "; closing after " +
+           xdream::detail::to_text(std::round(in_seconds(clock_->now() - last_activity))) + " s" +
+           (current_->paused ? " (it said it is paused)" : "") + "; closing after " +
            xdream::detail::to_text(options_.hard_deadline_s) + " s without progress";
   }
 
@@ -390,7 +406,9 @@ class RigObjective {
         last_activity = clock_->now();
         current_->paused = progress->paused;
       }
-      record({.kind = EntryKind::progress, .block = progress->block, .done = progress->done,
+      record({.kind = EntryKind::progress,
+              .block = progress->block,
+              .done = progress->done,
               .paused = progress->paused});
       return false;
     }
@@ -403,7 +421,9 @@ class RigObjective {
       return false;
     }
     if (auto* fault = std::get_if<Fault>(&event)) {
-      record({.kind = EntryKind::fault, .block = block.number, .reason = fault->kind + ": " + fault->message,
+      record({.kind = EntryKind::fault,
+              .block = block.number,
+              .reason = fault->kind + ": " + fault->message,
               .source = fault->source});
       return false;
     }
@@ -423,17 +443,19 @@ class RigObjective {
               RigTime& last_activity) {
     std::vector<std::string> channels = responses.channels;
     if (channels.empty()) {
-      for (std::size_t c = 0; c < (responses.rows.empty() ? 0 : responses.rows[0].values.size()); ++c) {
+      for (std::size_t c = 0; c < (responses.rows.empty() ? 0 : responses.rows[0].values.size());
+           ++c) {
         channels.push_back(c < state_.channels.size() ? state_.channels[c] : std::to_string(c));
       }
     }
-    JournalEntry rejected{.kind = EntryKind::rejected, .block = responses.block,
-                          .source = responses.source};
+    JournalEntry rejected{
+        .kind = EntryKind::rejected, .block = responses.block, .source = responses.source};
     const auto record_it = attempt_blocks_.find(responses.block);
     if (record_it == attempt_blocks_.end()) {
       rejected.reason = "late: block " + std::to_string(responses.block) +
                         " belongs to a generation or attempt already decided";
-      for (const auto& row : responses.rows) append(rejected, row, channels, StimulusKind::synthetic);
+      for (const auto& row : responses.rows)
+        append(rejected, row, channels, StimulusKind::synthetic);
       record(std::move(rejected));
       return false;
     }
@@ -441,13 +463,16 @@ class RigObjective {
     const bool late = &target != current_;
     if (!check_channels(channels, responses)) return false;
     if (responses.transposed) {
-      record({.kind = EntryKind::fault, .block = responses.block,
+      record({.kind = EntryKind::fault,
+              .block = responses.block,
               .reason = "transposed: the file's matrix was images x channels; read as such",
               .source = responses.source});
     }
     if (!late) last_activity = clock_->now();
-    JournalEntry accepted{.kind = EntryKind::responses, .block = responses.block,
-                          .generation = block.generation, .attempt = block.attempt,
+    JournalEntry accepted{.kind = EntryKind::responses,
+                          .block = responses.block,
+                          .generation = block.generation,
+                          .attempt = block.attempt,
                           .channels = channels,
                           .reason = late ? "late, merged: the generation was not told yet" : "",
                           .source = responses.source};
@@ -505,12 +530,14 @@ class RigObjective {
   bool check_channels(const std::vector<std::string>& channels, const Responses& responses) {
     for (const std::string& label : options_.score.labels) {
       if (std::find(channels.begin(), channels.end(), label) == channels.end()) {
-        JournalEntry entry{.kind = EntryKind::rejected, .block = responses.block,
+        JournalEntry entry{.kind = EntryKind::rejected,
+                           .block = responses.block,
                            .reason = "channels: the score's channel '" + label +
-                                     "' is not among the file's " + std::to_string(channels.size()) +
-                                     " channels",
+                                     "' is not among the file's " +
+                                     std::to_string(channels.size()) + " channels",
                            .source = responses.source};
-        for (const auto& row : responses.rows) append(entry, row, channels, StimulusKind::synthetic);
+        for (const auto& row : responses.rows)
+          append(entry, row, channels, StimulusKind::synthetic);
         record(std::move(entry));
         return false;
       }
@@ -519,7 +546,8 @@ class RigObjective {
       state_.channels = channels;
       state_.dead_blocks.assign(channels.size(), 0);
     } else if (channels != state_.channels) {
-      record({.kind = EntryKind::alarm, .block = responses.block,
+      record({.kind = EntryKind::alarm,
+              .block = responses.block,
               .channels = channels,
               .reason = "channels changed: " + std::to_string(channels.size()) +
                         " channels in this block, " + std::to_string(state_.channels.size()) +
@@ -548,9 +576,14 @@ class RigObjective {
       if (!std::isnan(references[r])) reference_sum += references[r], ++reference_n;
     }
     const double drift = reference_drift(references);
-    record({.kind = EntryKind::block_closed, .block = block.number,
-            .generation = block.generation, .attempt = block.attempt, .reason = reason,
-            .valid = valid, .total = total, .seconds = in_seconds(clock_->now() - start),
+    record({.kind = EntryKind::block_closed,
+            .block = block.number,
+            .generation = block.generation,
+            .attempt = block.attempt,
+            .reason = reason,
+            .valid = valid,
+            .total = total,
+            .seconds = in_seconds(clock_->now() - start),
             .reference_mean = reference_n > 0 ? reference_sum / reference_n : not_a_score,
             .reference_drift = drift});
     if constexpr (requires { transport_->retire(block.number); }) transport_->retire(block.number);
@@ -599,7 +632,8 @@ class RigObjective {
   // The alarms: reference drift and dead channels.
   void watch(const RigBlock& block, double drift) {
     if (drift < options_.drift_alarm_fraction) {
-      record({.kind = EntryKind::alarm, .block = block.number,
+      record({.kind = EntryKind::alarm,
+              .block = block.number,
               .reason = "reference drift: the reference images respond at " +
                         xdream::detail::to_text(std::round(drift * 1000.0) / 1000.0) +
                         " x their first blocks' responses, below " +
@@ -618,7 +652,8 @@ class RigObjective {
       const bool dead = !(hi > lo);  // all NaN, or flat
       state_.dead_blocks[c] = dead ? state_.dead_blocks[c] + 1 : 0;
       if (dead && state_.dead_blocks[c] == options_.dead_channel_blocks) {
-        record({.kind = EntryKind::alarm, .block = block.number,
+        record({.kind = EntryKind::alarm,
+                .block = block.number,
                 .reason = "channel '" + state_.channels[c] + "' has been " +
                           (hi == lo ? "flat" : "NaN") + " for " +
                           std::to_string(options_.dead_channel_blocks) + " blocks"});

@@ -79,13 +79,16 @@ struct RigOptions {
     xdream::detail::require_closed(where, "drift_alarm_fraction", drift_alarm_fraction, 0.0, 1.0);
     xdream::detail::require_closed(where, "drift_baseline_blocks", drift_baseline_blocks, 1, 1000);
     xdream::detail::require_closed(where, "dead_channel_blocks", dead_channel_blocks, 1, 1000);
-    if (score.labels.empty() || (score.kind == ScorePolicy::Kind::channel && score.labels.size() != 1)) {
+    if (score.labels.empty() ||
+        (score.kind == ScorePolicy::Kind::channel && score.labels.size() != 1)) {
       throw std::invalid_argument(std::string(where) +
                                   ": score needs one channel label, or a set of labels for a mean");
     }
     for (const std::string& label : score.labels) {
-      if (label.empty()) throw std::invalid_argument(std::string(where) + ": an empty channel label");
-      if (!channels.empty() && std::find(channels.begin(), channels.end(), label) == channels.end()) {
+      if (label.empty())
+        throw std::invalid_argument(std::string(where) + ": an empty channel label");
+      if (!channels.empty() &&
+          std::find(channels.begin(), channels.end(), label) == channels.end()) {
         throw std::invalid_argument(std::string(where) + ": the score's channel '" + label +
                                     "' is not one of the session's channels");
       }

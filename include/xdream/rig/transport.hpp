@@ -19,8 +19,8 @@ namespace xdream::rig {
 inline bool is_session_tag(std::string_view tag) {
   return !tag.empty() && tag.size() <= 32 && !tag.starts_with("ref") &&
          std::all_of(tag.begin(), tag.end(), [](char ch) {
-           return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == '-';
+           return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
          });
 }
 

@@ -32,13 +32,12 @@ inline ::torch::Tensor check_images(const ::torch::jit::IValue& output, std::int
   ::torch::Tensor images = output.toTensor();
   if (images.dim() != 4 || images.size(0) != n || (images.size(1) != 1 && images.size(1) != 3)) {
     throw ModelError("xdream: " + who + " returned a tensor of shape " + shape_text(images) +
-                     " for " + std::to_string(n) +
-                     " codes; expected [N, C, H, W] with N = " + std::to_string(n) +
-                     " and C = 1 or 3");
+                     " for " + std::to_string(n) + " codes; expected [N, C, H, W] with N = " +
+                     std::to_string(n) + " and C = 1 or 3");
   }
   if (images.scalar_type() != ::torch::kFloat32) {
-    throw ModelError("xdream: " + who + " returned " + std::string(c10::toString(
-                                                             images.scalar_type())) +
+    throw ModelError("xdream: " + who + " returned " +
+                     std::string(c10::toString(images.scalar_type())) +
                      " images; expected float32");
   }
   const auto [lo, hi] = ::torch::aminmax(images);

@@ -49,9 +49,9 @@ class TorchGenerator {
     module_ = load_torch_module(file_, device_, "generator");
     code_size_ = options.code_size;
     if (code_size_ < 0 || code_size_ > max_code_size) {
-      throw std::invalid_argument("xdream::TorchGenerator: code_size = " +
-                                  std::to_string(code_size_) + " is out of range; allowed: [0, " +
-                                  std::to_string(max_code_size) + "]");
+      throw std::invalid_argument(
+          "xdream::TorchGenerator: code_size = " + std::to_string(code_size_) +
+          " is out of range; allowed: [0, " + std::to_string(max_code_size) + "]");
     }
     if (code_size_ == 0) {
       if (!module_.hasattr("code_size") || !module_.attr("code_size").isInt()) {
@@ -60,15 +60,15 @@ class TorchGenerator {
       }
       const std::int64_t attribute = module_.attr("code_size").toInt();
       if (attribute < 1 || attribute > max_code_size) {
-        throw ModelError("xdream: generator file '" + file_.string() + "' says code_size = " +
-                         std::to_string(attribute) + "; expected [1, " +
+        throw ModelError("xdream: generator file '" + file_.string() +
+                         "' says code_size = " + std::to_string(attribute) + "; expected [1, " +
                          std::to_string(max_code_size) + "]");
       }
       code_size_ = static_cast<Index>(attribute);
     }
-    const ::torch::Tensor probe = run(::torch::zeros({2, static_cast<std::int64_t>(code_size_)}),
-                                      "does not accept codes of size " +
-                                          std::to_string(code_size_));
+    const ::torch::Tensor probe =
+        run(::torch::zeros({2, static_cast<std::int64_t>(code_size_)}),
+            "does not accept codes of size " + std::to_string(code_size_));
     image_shape_ = {probe.size(1), probe.size(2), probe.size(3)};
   }
 
@@ -102,7 +102,8 @@ class TorchGenerator {
       throw ModelError("xdream: generator file '" + file_.string() +
                        "': encode did not return codes [N, " + std::to_string(code_size_) + "]");
     }
-    const ::torch::Tensor codes = output.toTensor().to(::torch::kCPU, ::torch::kFloat32).contiguous();
+    const ::torch::Tensor codes =
+        output.toTensor().to(::torch::kCPU, ::torch::kFloat32).contiguous();
     Population result(code_size_, codes.size(0));
     std::copy_n(codes.data_ptr<float>(), codes.numel(), result.data());
     return result;

@@ -36,9 +36,9 @@ class TorchImageWriter {
       : folder_(std::move(folder)), options_(options) {}
 
   template <class Report>
-    requires requires(const Report& r) {
-      { r.stimuli } -> std::convertible_to<const ::torch::Tensor&>;
-    }
+  requires requires(const Report& r) {
+    { r.stimuli } -> std::convertible_to<const ::torch::Tensor&>;
+  }
   void on_generation(const Report& report) {
     const Scores& by = report.clean_scores.size() > 0 ? report.clean_scores : report.scores;
     Index best = 0;

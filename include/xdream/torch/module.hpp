@@ -29,7 +29,8 @@ inline std::string first_line(const std::string& text) {
     std::size_t end = text.find_last_not_of(" \n");
     if (end != std::string::npos) {
       const std::size_t begin = text.rfind('\n', end);
-      return text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+      return text.substr(begin == std::string::npos ? 0 : begin + 1,
+                         end - (begin == std::string::npos ? 0 : begin + 1) + 1);
     }
   }
   const auto end = text.find('\n');

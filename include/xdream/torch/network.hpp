@@ -108,8 +108,8 @@ class TorchNetwork {
       try {
         result = (*function)(std::move(stack));
       } catch (const std::exception& e) {
-        throw ModelError(where() + " failed on tap '" + tap + "' (" +
-                         detail::torch_failure(e) + ")");
+        throw ModelError(where() + " failed on tap '" + tap + "' (" + detail::torch_failure(e) +
+                         ")");
       }
       if (!result.isTensor()) {
         throw ModelError(where() + " returned a " + result.tagKind() + " at tap '" + tap +
@@ -147,8 +147,8 @@ class TorchNetwork {
     const char* who = "xdream::TorchNetwork";
     const bool resize = options_.resize_height != 0 || options_.resize_width != 0;
     if (resize && (options_.resize_height < 1 || options_.resize_width < 1)) {
-      throw std::invalid_argument(std::string(who) + ": resize = " +
-                                  std::to_string(options_.resize_height) + "x" +
+      throw std::invalid_argument(std::string(who) +
+                                  ": resize = " + std::to_string(options_.resize_height) + "x" +
                                   std::to_string(options_.resize_width) +
                                   " is out of range; allowed: both 0 (none) or both >= 1");
     }
@@ -158,8 +158,10 @@ class TorchNetwork {
     const auto channels = static_cast<std::size_t>(input_shape_[0]);
     if ((!options_.mean.empty() || !options_.std.empty()) &&
         (options_.mean.size() != channels || options_.std.size() != channels)) {
-      throw std::invalid_argument(std::string(who) + ": mean and std need one value per image "
-                                  "channel (" + std::to_string(channels) + "); got " +
+      throw std::invalid_argument(std::string(who) +
+                                  ": mean and std need one value per image "
+                                  "channel (" +
+                                  std::to_string(channels) + "); got " +
                                   std::to_string(options_.mean.size()) + " and " +
                                   std::to_string(options_.std.size()));
     }
@@ -174,9 +176,8 @@ class TorchNetwork {
   void check_input(const ::torch::Tensor& images) const {
     if (images.dim() != 4 || images.size(1) != input_shape_[0] ||
         images.size(2) != input_shape_[1] || images.size(3) != input_shape_[2]) {
-      throw std::invalid_argument(where() + " takes images [N, " +
-                                  std::to_string(input_shape_[0]) + ", " +
-                                  std::to_string(input_shape_[1]) + ", " +
+      throw std::invalid_argument(where() + " takes images [N, " + std::to_string(input_shape_[0]) +
+                                  ", " + std::to_string(input_shape_[1]) + ", " +
                                   std::to_string(input_shape_[2]) + "]; got " +
                                   detail::shape_text(images));
     }

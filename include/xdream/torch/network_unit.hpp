@@ -46,8 +46,7 @@ class TorchNetworkUnit {
     if (shape.size() == 1) {
       if (unit_.y != -1 || unit_.x != -1) {
         throw std::invalid_argument(where + "a fully connected tap has no position (y, x); got (" +
-                                    std::to_string(unit_.y) + ", " + std::to_string(unit_.x) +
-                                    ")");
+                                    std::to_string(unit_.y) + ", " + std::to_string(unit_.x) + ")");
       }
     } else if (shape.size() == 3) {
       if (unit_.y == -1) unit_.y = shape[1] / 2;
@@ -71,8 +70,9 @@ class TorchNetworkUnit {
   /// forward pass).
   Scores select(const ::torch::Tensor& tap) const {
     c10::InferenceMode inference;
-    ::torch::Tensor values = conv_ ? tap.select(1, unit_.channel).select(1, unit_.y).select(1, unit_.x)
-                                   : tap.select(1, unit_.channel);
+    ::torch::Tensor values =
+        conv_ ? tap.select(1, unit_.channel).select(1, unit_.y).select(1, unit_.x)
+              : tap.select(1, unit_.channel);
     values = values.to(::torch::kCPU, ::torch::kFloat64).contiguous();
     Scores scores(values.size(0));
     std::copy_n(values.data_ptr<double>(), values.size(0), scores.data());

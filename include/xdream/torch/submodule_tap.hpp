@@ -35,8 +35,8 @@ inline std::string module_path(const ::torch::jit::Node* node) {
 }
 
 inline bool inside(const std::string& path, const std::string& scope) {
-  return path == scope || (path.size() > scope.size() && path.compare(0, scope.size(), scope) == 0 &&
-                           path[scope.size()] == '.');
+  return path == scope || (path.size() > scope.size() &&
+                           path.compare(0, scope.size(), scope) == 0 && path[scope.size()] == '.');
 }
 
 /// A function of (self, images) that returns the output of submodule `name` of `module`'s
@@ -58,8 +58,8 @@ inline std::shared_ptr<::torch::jit::GraphFunction> make_submodule_tap(
   int crossings = 0;
   for (::torch::jit::Node* node : graph->nodes()) {
     // Constants (pooled across scopes) and attribute reads (parameters) are not activations.
-    if (node->kind() == ::torch::jit::prim::Constant || node->kind() == ::torch::jit::prim::GetAttr ||
-        !inside(module_path(node), name)) {
+    if (node->kind() == ::torch::jit::prim::Constant ||
+        node->kind() == ::torch::jit::prim::GetAttr || !inside(module_path(node), name)) {
       continue;
     }
     for (::torch::jit::Value* value : node->outputs()) {

@@ -58,7 +58,8 @@ class BoltzmannSelection {
     for (std::size_t i = 0; i < n; ++i) {
       const double clipped = std::min(sorted[static_cast<Index>(i)], ceiling);
       probabilities_[i] = std::exp((clipped - top) / kT_);
-      if (probabilities_[i] > 0.0) smallest_positive = std::min(smallest_positive, probabilities_[i]);
+      if (probabilities_[i] > 0.0)
+        smallest_positive = std::min(smallest_positive, probabilities_[i]);
     }
     double total = 0.0;
     for (std::size_t i = 0; i < n; ++i) {

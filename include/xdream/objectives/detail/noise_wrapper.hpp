@@ -55,8 +55,7 @@ class NoiseWrapper {
 
   /// Scores `stimuli` with the wrapped objective and makes each score noisy.
   template <class Stimuli>
-    requires Objective<std::remove_cvref_t<Inner>, Stimuli>
-  Scores evaluate(const Stimuli& stimuli) {
+  requires Objective<std::remove_cvref_t<Inner>, Stimuli> Scores evaluate(const Stimuli& stimuli) {
     clean_ = objective_.evaluate(stimuli);
     Scores noisy(clean_.size());
     const std::uint64_t call = evaluations_++;
