@@ -15,9 +15,10 @@ std::optional<xdream::Population> read_reference_cache(const std::filesystem::pa
   try {
     xdream::Population all = xdream::io::load_npy(file);
     if (all.rows() == channels && all.cols() == count) return all;
-    *why = file.string() + " holds " + std::to_string(all.rows()) + " x " +
-           std::to_string(all.cols()) + " activations, not " + std::to_string(channels) + " x " +
-           std::to_string(count);
+    // Worded in the file's own order, (images, channels), as numpy.load shows it.
+    *why = file.string() + " holds " + std::to_string(all.cols()) + " x " +
+           std::to_string(all.rows()) + " activations (images x channels), not " +
+           std::to_string(count) + " x " + std::to_string(channels);
   } catch (const std::exception& e) {
     *why = e.what();
   }

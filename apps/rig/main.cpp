@@ -81,6 +81,12 @@ using Transport = rig::FileTransport<rig::SteadyClock>;
 using Objective = rig::RigObjective<Transport, rig::SteadyClock, JournalFile>;
 using Session = xdream::Optimizer<RigImageGenerator&, Objective&, xdream::AnyAlgorithm>;
 
+/// One image as PNG (small images enlarged 4x, as xdream-evolve's).
+void write_image(const rig::RigImage& image, const fs::path& file) {
+  xdream::io::write_png(file, {image.pixels.data(), image.channels, image.height, image.width},
+                        {.scale = image.height < 64 ? 4 : 1});
+}
+
 /// Each generation's best image (by score; NaN never wins) as images/genNNNN.png.
 struct BestImageWriter {
   fs::path folder;
@@ -91,12 +97,9 @@ struct BestImageWriter {
         best = i;
     }
     if (best < 0) return;
-    const rig::RigImage& image = report.stimuli[static_cast<std::size_t>(best)];
     char name[32];
     std::snprintf(name, sizeof name, "gen%04u.png", report.stats.generation);
-    xdream::io::write_png(folder / name,
-                          {image.pixels.data(), image.channels, image.height, image.width},
-                          {.scale = image.height < 64 ? 4 : 1});
+    write_image(report.stimuli[static_cast<std::size_t>(best)], folder / name);
   }
 };
 
@@ -250,7 +253,7 @@ int run_program(int argc, char** argv) {
   // the algorithm, and the exchange directory (locked: no other session may use it).
   xdream::set_torch_threads(c.threads);
   xdream::TorchGenerator generator(c.generator, {.code_size = c.code_size, .device = c.device});
-  std::vector<rig::ReferenceImage> references = read_references(c.references);
+  const std::vector<rig::ReferenceImage> reference_images = read_references(c.references);
   xdream::AnyAlgorithm algorithm = xdream_apps::make_algorithm(c, generator.code_size(), nullptr);
   const json record{
       {"settings", c},
@@ -270,8 +273,7 @@ int run_program(int argc, char** argv) {
   Transport transport(c.dir, clock, {.poll_s = c.poll_s});
   RigImageGenerator images(generator);
   JournalFile journal(c.dir, &images.codes(), invocation.quiet);
-  Objective objective(transport, clock, journal, session_tag, std::move(references),
-                      rig_options(c));
+  Objective objective(transport, clock, journal, session_tag, reference_images, rig_options(c));
 
   if (!resuming)
     lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
@@ -327,6 +329,20 @@ int run_program(int argc, char** argv) {
   if (session.last_codes().size() > 0) {
     xdream::io::save_npy(dir / "codes.npy", session.last_codes());
     xdream::io::save_npy(dir / "best_code.npy", xdream::Code(session.state().best.code));
+    write_image(images.generate(session.state().best.code).front(), dir / "best.png");
+  }
+  // The reference image the neuron answered best over the session, beside the evolved one.
+  const std::vector<double> reference_scores = objective.reference_scores();
+  std::size_t best_reference = reference_scores.size();
+  for (std::size_t r = 0; r < reference_scores.size(); ++r) {
+    if (!std::isnan(reference_scores[r]) &&
+        (best_reference == reference_scores.size() ||
+         reference_scores[r] > reference_scores[best_reference])) {
+      best_reference = r;
+    }
+  }
+  if (best_reference < reference_scores.size()) {
+    write_image(reference_images[best_reference].image, dir / "reference_best.png");
   }
   scores.write(session.history());
   write_summary(dir, session, journal, ended);

@@ -430,6 +430,11 @@ TEST_CASE("rig: the drift compares each reference image with its own first respo
   CHECK(drifts[2] == doctest::Approx(1.0));
   CHECK(drifts[3] == doctest::Approx(0.5));
   CHECK(alarms == 0);
+  // Each image's mean over the blocks where it had a score.
+  const std::vector<double> means = objective.reference_scores();
+  REQUIRE(means.size() == 2);
+  CHECK(means[0] == doctest::Approx((100.0 + 100.0 + 50.0) / 3));
+  CHECK(means[1] == doctest::Approx((1.0 + 1.0 + 1.0 + 0.5) / 4));
 }
 
 TEST_CASE("rig: an operator's stop ends the session cleanly") {

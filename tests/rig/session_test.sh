@@ -92,6 +92,9 @@ c = n.load(sys.argv[2]); assert len(r) > 100 and c.shape[1] == 256, (len(r), c.s
     for kind in SESSION_START BLOCK_SUBMITTED RESULT_RECEIVED BLOCK_CLOSED OPTIMIZER_TOLD SESSION_END; do
       (($(journal_count session "$kind") > 0)) || fail "session: no $kind in the journal"
     done
+    for f in best.png reference_best.png codes.npy best_code.npy scores.png summary.json; do
+      [[ -s $work/session/run/$f ]] || fail "session: no $f in the run directory"
+    done
     (($(journal_count session FAULT quarantined) >= 1)) && pass "session: the stale file quarantined" ||
       fail "session: the stale file was not quarantined"
     # The fake rig sends block 4's file again: journaled, not counted (as a duplicate while the

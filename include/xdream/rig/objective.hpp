@@ -64,13 +64,18 @@ struct RigObjectiveState {
   /// Per reference image (in the session's order): its first responses, up to the drift
   /// baseline's length (the blocks where it had none are skipped).
   std::vector<std::vector<double>> reference_baselines;
+  /// Per reference image: the sum of its scores over the closed blocks, and their number.
+  std::vector<double> reference_sums;
+  std::vector<int> reference_counts;
   std::vector<std::string> channels;  ///< the session's channel labels, once known
   std::vector<int> dead_blocks;       ///< per channel: blocks in a row NaN or flat
   auto tie() {
-    return std::tie(session, next_block, generation, reference_baselines, channels, dead_blocks);
+    return std::tie(session, next_block, generation, reference_baselines, reference_sums,
+                    reference_counts, channels, dead_blocks);
   }
   auto tie() const {
-    return std::tie(session, next_block, generation, reference_baselines, channels, dead_blocks);
+    return std::tie(session, next_block, generation, reference_baselines, reference_sums,
+                    reference_counts, channels, dead_blocks);
   }
 };
 
@@ -204,6 +209,18 @@ class RigObjective {
   }
 
   const RigObjectiveState& state() const noexcept { return state_; }
+
+  /// Each reference image's mean score over the session's blocks (NaN: it never had one), in
+  /// the order the images were given.
+  std::vector<double> reference_scores() const {
+    std::vector<double> means(references_.size(), not_a_score);
+    for (std::size_t r = 0; r < state_.reference_sums.size() && r < means.size(); ++r) {
+      if (state_.reference_counts[r] > 0) {
+        means[r] = state_.reference_sums[r] / state_.reference_counts[r];
+      }
+    }
+    return means;
+  }
   const std::string& session() const noexcept { return state_.session; }
   const RigOptions& options() const noexcept { return options_; }
   Transport& transport() noexcept { return *transport_; }
@@ -220,8 +237,14 @@ class RigObjective {
       throw std::invalid_argument("xdream::rig::RigObjective: the checkpoint is of session '" +
                                   state.session + "', not '" + state_.session + "'");
     }
-    if (state.next_block < 1 || state.dead_blocks.size() != state.channels.size()) {
-      throw std::invalid_argument("xdream::rig::RigObjective: the checkpoint's state is damaged");
+    const std::size_t references = state.reference_sums.size();
+    if (state.next_block < 1 || state.dead_blocks.size() != state.channels.size() ||
+        state.reference_counts.size() != references ||
+        (references != 0 && references != references_.size()) ||
+        state.reference_baselines.size() > references_.size()) {
+      throw std::invalid_argument(
+          "xdream::rig::RigObjective: the checkpoint's state is damaged or of other reference "
+          "images");
     }
     state_ = std::move(state);
   }
@@ -571,9 +594,14 @@ class RigObjective {
     std::vector<double> references(references_.size());
     double reference_sum = 0.0;
     int reference_n = 0;
+    state_.reference_sums.resize(references_.size(), 0.0);
+    state_.reference_counts.resize(references_.size(), 0);
     for (std::size_t r = 0; r < references_.size(); ++r) {
       references[r] = score_of_block(references_[r].id, block.number);
-      if (!std::isnan(references[r])) reference_sum += references[r], ++reference_n;
+      if (std::isnan(references[r])) continue;
+      reference_sum += references[r], ++reference_n;
+      state_.reference_sums[r] += references[r];
+      ++state_.reference_counts[r];
     }
     const double drift = reference_drift(references);
     record({.kind = EntryKind::block_closed,

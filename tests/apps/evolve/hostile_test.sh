@@ -205,7 +205,7 @@ cached=$(find "$work/cache" -name '*.npy' | head -1)
 $py -c "import numpy, sys; numpy.save(sys.argv[1], numpy.ones((500, 1), numpy.float32))" "$cached"
 "$evolve" --out "$work/cache-shape-run" "${with_reference[@]}" --reference-cache "$work/cache" \
   > /dev/null 2> "$work/cache-shape.err"
-if grep -q "holds 500 x 1 activations, not 10 x 200); measuring again" "$work/cache-shape.err" &&
+if grep -q "holds 500 x 1 activations (images x channels), not 200 x 10); measuring again" "$work/cache-shape.err" &&
    [[ $($py -c "import json,sys; print(json.load(open(sys.argv[1]))['reference_max'])" "$work/cache-shape-run/summary.json") == \
       $($py -c "import json,sys; print(json.load(open(sys.argv[1]))['reference_max'])" "$work/nocache/summary.json") ]]; then
   pass "cache-wrong-shape: measured again ($(cat "$work/cache-shape.err")), same best reference"
