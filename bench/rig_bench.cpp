@@ -1,16 +1,20 @@
 // The rig's dead time: from a block's last response file being accepted to the next block's
-// files on disk. In between, the animal waits while xdream-rig journals the block's close, tells
-// the optimizer (GA, 40 images a block: 36 evolved + 4 references), checkpoints, asks, runs the
-// generator, converts the images, writes the next block's codes.npy and journal entry, encodes
-// the PNGs (two threads, zlib's fastest level), writes them and the manifest (each synced, then
-// renamed) and current_block.json. Measured with the real FileTransport and journal, against a
-// rig simulated in the same process that answers each block with a .json response file.
+// files on disk (the file exchange), or from the rig's last RESULT taken to the next BLOCK at the
+// rig (the socket protocol over TCP with PNG files, or over ZeroMQ with the PNGs inline). In
+// between, the animal waits while xdream-rig journals the block's close, tells the optimizer (GA,
+// 40 images a block: 36 evolved + 4 references), checkpoints, asks, runs the generator, converts
+// the images, writes the next block's codes.npy and journal entry, encodes the PNGs (two threads,
+// zlib's fastest level), writes them and the manifest (each synced, then renamed) and
+// current_block.json. Measured with the real FileTransport and journal, against a rig simulated in
+// the same process that answers each block with a .json response file (or an ACK and a RESULT over
+// the socket, from the benchmark's own client).
 //
 // Models: the bundled generator by default; XDREAM_BENCH_GENERATOR for another (e.g. a full-size
 // random-weight DeePSiM fc6 from tools/export_generator.py --random-weights), XDREAM_BENCH_THREADS
 // (2). Counters: turnaround_ms (the whole dead time), forward_ms (the generator's forward pass in
 // it) and beyond_forward_ms (the rest). docs/benchmarks.md, "The rig's turnaround".
 #include "journal_file.hpp"
+#include "rig_ends.hpp"
 
 #include <xdream/callbacks/checkpointer.hpp>
 #include <xdream/callbacks/scores_file.hpp>
@@ -19,6 +23,9 @@
 #include <xdream/io/atomic_file.hpp>
 #include <xdream/rig/file_transport.hpp>
 #include <xdream/rig/objective.hpp>
+#include <xdream/rig/socket_transport.hpp>
+#include <xdream/rig/tcp_link.hpp>
+#include <xdream/rig/zmq_link.hpp>
 #include <xdream/torch.hpp>
 #include <xdream/torch/image_writer.hpp>
 
@@ -117,18 +124,69 @@ struct TimedTransport {
   void retire(std::uint32_t b) { files.retire(b); }
 };
 
-void BM_RigTurnaround(benchmark::State& state) {
-  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
+// The real socket transport, with the benchmark's rig at the other end: each BLOCK is answered
+// at once with an ACK and a RESULT; "written" is when the BLOCK reached the rig.
+template <class LinkT, class RigT>
+struct TimedSocket {
+  LinkT link;
+  rig::SocketTransport<LinkT, rig::SteadyClock> socket;
+  RigT rig_end;
+  rig::SteadyClock* clock;
+  Clock::time_point accepted{}, written{};
+  std::vector<rig::RigBlock> blocks{};
+  std::uint64_t seq = 0;
+
+  TimedSocket(const std::string& address, rig::SteadyClock& c,
+              const rig::SocketTransportOptions& options)
+      : link(address), socket(link, c, options), rig_end(link.endpoint()), clock(&c) {}
+  void open(const rig::RigSession& s) {
+    socket.open(s);
+    rig_end.send(xdream_bench::rig_message("HELLO", s.tag, seq, {{"rig", "bench"}}));
+  }
+  void submit(const rig::RigBlock& block) {
+    blocks.push_back(block);
+    socket.submit(block);
+  }
+  std::vector<rig::RigEvent> poll(rig::RigTime deadline) {
+    while (auto m = rig_end.next(0)) {
+      if ((*m)["type"] != "BLOCK") continue;
+      written = Clock::now();
+      const rig::RigBlock& block = blocks.back();
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto& s : block.stimuli) {
+        double sum = 0.0;
+        for (float p : s.image->pixels) sum += p;
+        rows.push_back(
+            {{"stim_id", s.id}, {"rep", 0}, {"values", {100.0 * sum / s.image->pixels.size()}}});
+      }
+      rig_end.send(xdream_bench::rig_message("ACK", block.session, seq,
+                                             {{"block_id", block.number},
+                                              {"attempt", block.attempt},
+                                              {"missing", nlohmann::json::array()},
+                                              {"bad_hash", nlohmann::json::array()}}));
+      rig_end.send(xdream_bench::rig_message("RESULT", block.session, seq,
+                                             {{"block_id", block.number},
+                                              {"attempt", block.attempt},
+                                              {"channels", {"unit"}},
+                                              {"responses", rows},
+                                              {"final", true}}));
+    }
+    std::vector<rig::RigEvent> events =
+        socket.poll(std::min(deadline, clock->now() + rig::seconds(0.0005)));
+    for (const auto& e : events) {
+      if (std::holds_alternative<rig::Responses>(e)) accepted = Clock::now();
+    }
+    return events;
+  }
+  void close() { socket.close(); }
+  void retire(std::uint32_t b) { socket.retire(b); }
+};
+
+template <class Transport>
+void turnaround(benchmark::State& state, Transport& transport, rig::SteadyClock& clock,
+                const fs::path& root) {
   xdream::TorchGenerator generator(
       setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"), {.device = "cpu"});
-  const fs::path root =
-      fs::temp_directory_path() / ("xdream-rig-bench-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root / "exchange");
-  fs::create_directories(root / "run");
-  rig::SteadyClock clock;
-  TimedTransport transport{
-      rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})};
   Images images{&generator, {}, 0.0};
   xdream_rig::JournalFile journal(root / "exchange", &images.codes, /*quiet=*/true);
   std::vector<rig::ReferenceImage> references;
@@ -140,10 +198,9 @@ void BM_RigTurnaround(benchmark::State& state) {
   }
   rig::RigOptions options;
   options.score = rig::ScorePolicy::channel("unit");
-  using Objective = rig::RigObjective<TimedTransport, rig::SteadyClock, xdream_rig::JournalFile>;
+  using Objective = rig::RigObjective<Transport, rig::SteadyClock, xdream_rig::JournalFile>;
   Objective objective(transport, clock, journal, "0badcafe", references, options);
   journal.open(root / "run");
-  transport.files.set_archive(root / "run" / "rig" / "raw");
   xdream::Optimizer<Images&, Objective&, xdream::Genetic<>> session(
       images, objective,
       xdream::Genetic<>(generator.code_size(), {.population_size = 36, .seed = 1}));
@@ -152,7 +209,7 @@ void BM_RigTurnaround(benchmark::State& state) {
   session.run(xdream::budget::generations(2), scores, checkpointer);  // warm up
   double total = 0.0, forward = 0.0;
   for (auto _ : state) {
-    // From the previous block's response accepted to this block's files written.
+    // From the previous block's responses accepted to this block at the rig.
     const Clock::time_point previous = transport.accepted;
     session.run(xdream::budget::generations(1), scores, checkpointer);
     const double turnaround = std::chrono::duration<double>(transport.written - previous).count();
@@ -166,6 +223,53 @@ void BM_RigTurnaround(benchmark::State& state) {
   state.counters["beyond_forward_ms"] = 1e3 * (total - forward) / n;
   state.counters["images"] = 40;
   transport.close();
+}
+
+fs::path fresh_root() {
+  const fs::path root =
+      fs::temp_directory_path() / ("xdream-rig-bench-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "exchange");
+  fs::create_directories(root / "run" / "rig" / "raw");
+  return root;
+}
+
+void BM_RigTurnaround_Tcp(benchmark::State& state) {
+  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
+  const fs::path root = fresh_root();
+  rig::SteadyClock clock;
+  {
+    TimedSocket<rig::TcpLink, xdream_bench::TcpRig> transport("127.0.0.1:0", clock,
+                                                              {.images = root / "exchange"});
+    turnaround(state, transport, clock, root);
+  }
+  fs::remove_all(root);
+}
+BENCHMARK(BM_RigTurnaround_Tcp)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);
+
+void BM_RigTurnaround_Zmq(benchmark::State& state) {
+  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
+  const fs::path root = fresh_root();
+  rig::SteadyClock clock;
+  {
+    TimedSocket<rig::ZmqLink, xdream_bench::ZmqRig> transport("tcp://127.0.0.1:*", clock,
+                                                              {.inline_images = true});
+    turnaround(state, transport, clock, root);
+  }
+  fs::remove_all(root);
+}
+BENCHMARK(BM_RigTurnaround_Zmq)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);
+
+void BM_RigTurnaround(benchmark::State& state) {
+  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
+  const fs::path root = fresh_root();
+  rig::SteadyClock clock;
+  {
+    TimedTransport transport{
+        rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})};
+    transport.files.set_archive(root / "run" / "rig" / "raw");
+    turnaround(state, transport, clock, root);
+  }
   fs::remove_all(root);
 }
 BENCHMARK(BM_RigTurnaround)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);

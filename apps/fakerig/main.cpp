@@ -10,6 +10,7 @@
 #include "options.hpp"
 #include "program.hpp"
 #include "response_writer.hpp"
+#include "socket_rig.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -524,6 +525,7 @@ int run_program(int argc, char** argv) {
   install_stop_handlers();
   RigOptions options;
   if (auto code = parse_command_line(argc, argv, options, XDREAM_MODELS_DIR)) return *code;
+  if (!options.connect.empty()) return run_socket_rig(options, argc, argv);
   Rig rig(std::move(options), argc, argv);
   return rig.run();
 }

@@ -192,8 +192,16 @@ std::optional<int> parse_command_line(int argc, char** argv, RigOptions& o,
   const char* exchange = "Exchange";
   app.add_option("--dir", o.dir, "The exchange directory (where xdream writes current_block.json)")
       ->group(exchange)
-      ->required()
       ->check(CLI::ExistingDirectory);
+  std::string socket = "zmq";
+  app.add_option("--connect", o.connect,
+                 "Speak the socket protocol (docs/rig-protocol.md) to xdream-rig here instead of "
+                 "watching --dir: tcp://HOST:PORT (zmq) or HOST:PORT (tcp)")
+      ->group(exchange)
+      ->excludes("--dir");
+  app.add_option("--socket", socket, "The socket --connect uses: zmq (a DEALER) | tcp (JSON lines)")
+      ->group(exchange)
+      ->check(CLI::IsMember({"zmq", "tcp"}));
   std::string format = "mat", names = "file";
   app.add_option("--format", format, "Response file format: mat (MATLAB v7.3) | h5 | json")
       ->group(exchange)
@@ -430,6 +438,26 @@ std::optional<int> parse_command_line(int argc, char** argv, RigOptions& o,
                "positions, match them)")
       ->group(faults);
 
+  app.add_option("--hang-s", o.hang_s,
+                 "With --connect: how long the --hang-block fault keeps the rig silent and deaf "
+                 "(then it listens again, and shows the block when it is sent again)")
+      ->group(faults)
+      ->check(seconds);
+  app.add_option("--partition-block", o.partition_block,
+                 "With --connect: the connection is cut halfway through block B ...")
+      ->group(faults)
+      ->check(block_number);
+  app.add_option("--partition-s", o.partition_s, "... for this long, then made again")
+      ->group(faults)
+      ->check(seconds);
+  app.add_flag("--result-before-ack", o.result_before_ack,
+               "With --connect: each block's RESULT is sent before its ACK (reordering)")
+      ->group(faults);
+  app.add_option("--clock-offset-s", o.clock_offset_s,
+                 "With --connect: the rig's clocks (t_wall, t_mono_ns) are off by this")
+      ->group(faults)
+      ->check(finite(-1e7, 1e7));
+
   std::string carried;
   app.add_option("--internal-state", carried, "")->group("");
 
@@ -437,6 +465,20 @@ std::optional<int> parse_command_line(int argc, char** argv, RigOptions& o,
     app.parse(argc, argv);
     o.format = format == "h5" ? Format::h5 : format == "json" ? Format::json : Format::mat;
     o.names = names == "path" ? Names::path : names == "id" ? Names::id : Names::file;
+    o.socket = socket == "tcp" ? SocketKind::tcp : SocketKind::zmq;
+    if (o.dir.empty() == o.connect.empty())
+      throw CLI::ValidationError("--dir or --connect", "give one: the exchange, or the socket");
+    if (o.connect.empty()) {
+      for (const char* name : {"--socket", "--hang-s", "--partition-block", "--partition-s",
+                               "--result-before-ack", "--clock-offset-s"}) {
+        if (app.get_option(name)->count() > 0)
+          throw CLI::ValidationError(name, "is for a socket rig (--connect)");
+      }
+    } else {
+      o.names = Names::id;  // the socket protocol names stimuli by id
+    }
+    if ((o.partition_block > 0) != (o.partition_s > 0))
+      throw CLI::ValidationError("--partition-block", "goes with --partition-s (which, how long)");
     for (const auto& [name, value] : schema_faults()) {
       if (name == schema) o.schema_fault = value;
     }

@@ -35,9 +35,14 @@ struct CarriedState {
   std::uint64_t blocks_shown = 0;       ///< blocks shown before the crash (for --max-blocks)
 };
 
+/// The socket a rig connects with (docs/rig-protocol.md).
+enum class SocketKind { zmq, tcp };
+
 struct RigOptions {
-  // The exchange.
+  // The exchange: a directory, or a socket.
   std::string dir;
+  std::string connect;  ///< where xdream-rig listens ("" = the file exchange in --dir)
+  SocketKind socket = SocketKind::zmq;
   Format format = Format::mat;
   Names names = Names::file;
   bool in_place = false;
@@ -97,6 +102,12 @@ struct RigOptions {
   std::int64_t dropout_block = 0;
   std::int64_t unit_loss_block = 0;
   bool reorder = false;
+  // Faults of the sockets (the crash and hang faults above apply too).
+  double hang_s = 15.0;              ///< how long a socket rig hangs (silent, deaf)
+  std::int64_t partition_block = 0;  ///< the connection is cut halfway through block B ...
+  double partition_s = 0.0;          ///< ... for this long, then made again
+  bool result_before_ack = false;    ///< every RESULT goes out before the block's ACK
+  double clock_offset_s = 0.0;       ///< the rig's clocks (t_wall, t_mono_ns) are off by this
 
   CarriedState carried;
 };

@@ -137,6 +137,7 @@ Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return replay;
   std::map<std::uint32_t, xdream::rig::RecoveredBlock> blocks;
+  std::uint32_t running = 0;  // the block the session was running at this point of the journal
   std::string line;
   std::uintmax_t offset = 0;
   while (std::getline(in, line)) {
@@ -160,6 +161,7 @@ Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
                                     {"row", row}});
       }
     }
+    if (kind == "SESSION_RESUMED") running = 0;  // the block that ran died with the process
     if (block < from_block || block == 0) continue;
     if (kind == "BLOCK_SUBMITTED" || kind == "BLOCK_REATTACHED") {
       xdream::rig::RecoveredBlock& b = blocks[block];
@@ -169,15 +171,25 @@ Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
       b.reshow = entry.value("reshow", false);
       b.stim_ids.clear();
       for (const auto& s : entry.at("stimuli")) b.stim_ids.push_back(s[0].get<std::string>());
+      running = block;
     } else if (kind == "RESULT_RECEIVED" && blocks.count(block)) {
+      // A response to an earlier block that came while another ran (late, merged) is taken up
+      // when that other block is: where the session took it.
+      const bool late = running != 0 && running != block && blocks.count(running) > 0;
       for (const auto& row : entry.at("rows")) {
-        blocks[block].responses.push_back(
-            {row[0].get<std::string>(),
-             row[1] == "s" ? StimulusKind::synthetic : StimulusKind::reference, row[2].get<int>(),
-             row[3].get<std::string>(), row[4].is_null() ? std::nan("") : row[4].get<double>()});
+        const xdream::rig::JournalResponse response{
+            row[0].get<std::string>(),
+            row[1] == "s" ? StimulusKind::synthetic : StimulusKind::reference, row[2].get<int>(),
+            row[3].get<std::string>(), row[4].is_null() ? std::nan("") : row[4].get<double>()};
+        if (late) {
+          blocks[running].late.emplace_back(block, response);
+        } else {
+          blocks[block].responses.push_back(response);
+        }
       }
     } else if (kind == "BLOCK_CLOSED" && blocks.count(block)) {
       blocks[block].closed = true;
+      if (block == running) running = 0;
     }
   }
   for (auto& [number, b] : blocks) replay.blocks.push_back(std::move(b));

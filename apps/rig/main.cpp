@@ -9,6 +9,7 @@
 #include "rig_config.hpp"
 #include "run_directory.hpp"
 #include "search.hpp"
+#include "session_transport.hpp"
 
 #include <xdream/callbacks/checkpointer.hpp>
 #include <xdream/callbacks/scores_file.hpp>
@@ -17,7 +18,6 @@
 #include <xdream/io/npy.hpp>
 #include <xdream/io/png.hpp>
 #include <xdream/io/sha256.hpp>
-#include <xdream/rig/file_transport.hpp>
 #include <xdream/rig/objective.hpp>
 #include <xdream/torch.hpp>
 #include <xdream/torch/image_writer.hpp>
@@ -77,7 +77,7 @@ class RigImageGenerator {
   xdream::Population codes_;
 };
 
-using Transport = rig::FileTransport<rig::SteadyClock>;
+using Transport = SessionTransport;
 using Objective = rig::RigObjective<Transport, rig::SteadyClock, JournalFile>;
 using Session = xdream::Optimizer<RigImageGenerator&, Objective&, xdream::AnyAlgorithm>;
 
@@ -243,7 +243,7 @@ int run_program(int argc, char** argv) {
   } else {
     check(c);
     xdream_apps::check_new_run_directory(dir, invocation.force);
-    check_tag_is_new(c.dir, session_tag);
+    if (c.transport == TransportKind::file) check_tag_is_new(c.dir, session_tag);
     for (std::string* path : {&c.dir, &c.references, &c.generator}) {
       if (!path->empty()) *path = fs::absolute(*path).lexically_normal().string();
     }
@@ -259,7 +259,8 @@ int run_program(int argc, char** argv) {
       {"settings", c},
       {"session", session_tag},
       {"program", "xdream-rig"},
-      {"protocol", "xdream-rig-files 1"},
+      {"protocol",
+       c.transport == TransportKind::file ? "xdream-rig-files 1" : "xdream-rig-socket 1"},
       {"versions", {{"xdream", xdream::version_string}, {"libtorch", TORCH_VERSION}}},
       {"models",
        {{"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}}}},
@@ -270,7 +271,7 @@ int run_program(int argc, char** argv) {
         "(its sha256 differs from config.json)");
   }
   rig::SteadyClock clock;
-  Transport transport(c.dir, clock, {.poll_s = c.poll_s});
+  Transport transport(c, clock);
   RigImageGenerator images(generator);
   JournalFile journal(c.dir, &images.codes(), invocation.quiet);
   Objective objective(transport, clock, journal, session_tag, reference_images, rig_options(c));
@@ -289,7 +290,7 @@ int run_program(int argc, char** argv) {
   } else {
     journal.open(dir);
   }
-  transport.set_archive(dir / "rig" / "raw");
+  transport.set_record(dir / "rig");
   journal.write({{"kind", resuming ? "SESSION_RESUMED" : "SESSION_START"},
                  {"session", session_tag},
                  {"next_block", objective.state().next_block},
@@ -297,9 +298,9 @@ int run_program(int argc, char** argv) {
                  {"reattached_blocks", replay.blocks.size()},
                  {"config_sha256", xdream::io::sha256(record.dump())}});
   if (!invocation.quiet) {
-    std::printf("xdream-rig: session %s, %s%s, exchange %s, %llu generations of %lld images\n",
+    std::printf("xdream-rig: session %s, %s%s, %s, %llu generations of %lld images\n",
                 session_tag.c_str(), resuming ? "resuming " : "", dir.string().c_str(),
-                c.dir.c_str(), static_cast<unsigned long long>(c.generations),
+                transport.description().c_str(), static_cast<unsigned long long>(c.generations),
                 static_cast<long long>(session.algorithm().population_size()));
     std::fflush(stdout);
   }

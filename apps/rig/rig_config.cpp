@@ -14,7 +14,9 @@ template <>
 const std::vector<std::pair<std::string, xdream_rig::TransportKind>>&
 xdream_apps::names_of<xdream_rig::TransportKind>() {
   static const std::vector<std::pair<std::string, xdream_rig::TransportKind>> names{
-      {"file", xdream_rig::TransportKind::file}};
+      {"file", xdream_rig::TransportKind::file},
+      {"zmq", xdream_rig::TransportKind::zmq},
+      {"tcp", xdream_rig::TransportKind::tcp}};
   return names;
 }
 
@@ -60,11 +62,22 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 
   const char* rig = "The rig";
   app.add_option("--transport", c.transport,
-                 "file (XDream's shared-folder exchange, docs/rig-files.md)")
+                 "file (XDream's shared-folder exchange, docs/rig-files.md) | zmq (a ZeroMQ "
+                 "ROUTER a DEALER rig connects to) | tcp (one JSON object per line, for MATLAB's "
+                 "tcpclient); the sockets' messages: docs/rig-protocol.md")
       ->group(rig)
       ->transform(xdream_apps::enum_option<TransportKind>())
       ->default_str("file");
-  app.add_option("--dir", c.dir, "The exchange directory the presentation computer shares")
+  app.add_option("--dir", c.dir,
+                 "The exchange directory the presentation computer shares (sockets: where the "
+                 "images are written; default RUN/rig/stimuli)")
+      ->group(rig);
+  app.add_option("--listen", c.listen,
+                 "Where a socket transport listens (default tcp://127.0.0.1:5555 for zmq, "
+                 "127.0.0.1:5556 for tcp; loopback unless you name another address)")
+      ->group(rig);
+  app.add_flag("--inline-images", c.inline_images,
+               "zmq: send each block's PNGs as frames of its message instead of as files")
       ->group(rig);
   app.add_option("--channels", c.channels,
                  "The channel labels the rig records (default: as its files say)")
@@ -178,6 +191,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 void check(const RigConfig& c) {
   xdream_apps::check_search(c);
   for (const auto& [option, text] : {std::pair{"dir", &c.dir},
+                                     {"listen", &c.listen},
                                      {"references", &c.references},
                                      {"generator", &c.generator},
                                      {"out", &c.out},
@@ -185,7 +199,14 @@ void check(const RigConfig& c) {
                                      {"device", &c.device}}) {
     if (!xdream_apps::valid_utf8(*text)) bad(option, "(text that is not UTF-8)", "UTF-8 text");
   }
-  if (c.dir.empty()) bad("dir", "''", "the exchange directory the presentation computer shares");
+  if (c.dir.empty() && !(c.transport == TransportKind::zmq && c.inline_images))
+    bad("dir", "''",
+        "the folder the presentation computer shares (only --transport zmq --inline-images "
+        "needs none)");
+  if (!c.listen.empty() && c.transport == TransportKind::file)
+    bad("listen", c.listen, "no address with --transport file (it exchanges files)");
+  if (c.inline_images && c.transport != TransportKind::zmq)
+    bad("inline-images", "true", "--transport zmq (plain TCP and files send paths)");
   if (c.out.empty()) bad("out", "''", "a directory");
   std::set<std::string> labels;
   for (const std::string& label : c.channels) {

@@ -14,7 +14,7 @@
 
 namespace xdream_rig {
 
-enum class TransportKind { file };
+enum class TransportKind { file, zmq, tcp };
 
 }  // namespace xdream_rig
 
@@ -33,7 +33,9 @@ void from_json(const nlohmann::json& json, TransportKind& value);
 struct RigConfig : xdream_apps::SearchSettings {
   // the rig
   TransportKind transport = TransportKind::file;
-  std::string dir;                      // the exchange directory (file transport)
+  std::string dir;             // the exchange directory (file transport; sockets: where images go)
+  std::string listen;          // where a socket transport listens ("" = its loopback default)
+  bool inline_images = false;  // ZeroMQ: PNGs as frames of the BLOCK, not files
   std::vector<std::string> channels;    // the channel labels the rig records ([] = as it says)
   std::string score;                    // the channel scored ("" = the first channel)
   std::vector<std::string> score_mean;  // or the mean over these channels
@@ -56,12 +58,13 @@ struct RigConfig : xdream_apps::SearchSettings {
   std::string out = "runs/rig";
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RigConfig, transport, dir, channels, score, score_mean,
-                                   references, reps, max_reshows, min_valid_fraction, max_reissues,
-                                   expected_block_s, soft_min_s, hard_deadline_s, poll_s, generator,
-                                   code_size, device, threads, generations, out, algorithm,
-                                   population, ga_preset, mutation_rate, mutation_size, selectivity,
-                                   heritability, n_conserve, sigma, radius, learning_rate, seed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RigConfig, transport, dir, listen, inline_images, channels,
+                                   score, score_mean, references, reps, max_reshows,
+                                   min_valid_fraction, max_reissues, expected_block_s, soft_min_s,
+                                   hard_deadline_s, poll_s, generator, code_size, device, threads,
+                                   generations, out, algorithm, population, ga_preset,
+                                   mutation_rate, mutation_size, selectivity, heritability,
+                                   n_conserve, sigma, radius, learning_rate, seed)
 
 struct Invocation {
   RigConfig config;

@@ -538,6 +538,74 @@ TEST_CASE("rig: the state checkpoints with the optimizer and a resumed session r
   CHECK(stranger.state().next_block == 1);
 }
 
+TEST_CASE("rig: a resumed session takes up late responses where the session took them") {
+  // Block 1 gets image 0's response and a final mark; image 1 is shown again in block 2, while
+  // which block 1's late response to image 1 arrives (merged). The process dies before the
+  // generation is told; the resume must make the same two blocks, not decide anew with the late
+  // response counted in block 1.
+  Session s;
+  s.options.max_reshows = 1;
+  s.rig.script = [](FakeRig& rig, const RigBlock& b) {
+    if (b.number == 1) {
+      Responses first = rig.responses(b, {"0a1b2c3d-g0-1"});
+      std::erase_if(first.rows, [](const auto& row) { return row.stim_id == "0a1b2c3d-g0-1"; });
+      rig.at(10.0, first);
+    } else {
+      Responses late = rig.responses(rig.blocks[0]);
+      std::erase_if(late.rows, [](const auto& row) { return row.stim_id != "0a1b2c3d-g0-1"; });
+      late.final = false;
+      rig.at(5.0, late);
+      rig.respond(b, 10.0, {"0a1b2c3d-g0-1"});
+    }
+  };
+  Objective objective = s.make();
+  xdream::io::ArchiveWriter before;
+  objective.save(before);
+  const Scores scores = objective.evaluate(images(2));
+  REQUIRE(s.rig.blocks.size() == 2);
+  CHECK(scores[1] == doctest::Approx(10.0));
+
+  // What the journal holds, read back as xdream-rig's replay does.
+  std::map<std::uint32_t, RecoveredBlock> blocks;
+  std::uint32_t running = 0;
+  for (const JournalEntry& e : s.journal.entries) {
+    if (e.kind == EntryKind::block_submitted) {
+      RecoveredBlock& b = blocks[e.block];
+      b.number = e.block;
+      b.generation = e.generation;
+      b.attempt = e.attempt;
+      for (const RigBlock& sent : s.journal.submitted)
+        if (sent.number == e.block)
+          for (const RigStimulus& st : sent.stimuli) b.stim_ids.push_back(st.id);
+      running = e.block;
+    } else if (e.kind == EntryKind::responses) {
+      for (const JournalResponse& r : e.responses) {
+        if (e.block != running) {
+          blocks[running].late.emplace_back(e.block, r);
+        } else {
+          blocks[e.block].responses.push_back(r);
+        }
+      }
+    } else if (e.kind == EntryKind::block_closed) {
+      blocks[e.block].closed = true;
+    }
+  }
+  REQUIRE(blocks[2].late.size() == 2);  // image 1's response on channels a and b
+
+  Session resumed;
+  resumed.options = s.options;
+  Objective back = resumed.make();
+  xdream::io::ArchiveReader restore(before.bytes(), "test");
+  back.load(restore);
+  back.recover({blocks[1], blocks[2]});
+  const Scores again = back.evaluate(images(2));
+  CHECK(resumed.rig.blocks.empty());  // both blocks taken up from the journal, none sent again
+  CHECK(resumed.journal.count(EntryKind::block_reattached) == 2);
+  CHECK(resumed.journal.count(EntryKind::reshow) == 1);
+  REQUIRE(again.size() == scores.size());
+  for (xdream::Index i = 0; i < scores.size(); ++i) CHECK(again[i] == scores[i]);
+}
+
 namespace {
 // Codes -> grey images (the level of each is the code's first value, clipped to [0, 1]).
 struct ToImages {

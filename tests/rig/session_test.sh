@@ -29,19 +29,7 @@ py=/usr/bin/python3
 quick=(--expected-block-s 0.2 --soft-min-s 0.5 --hard-deadline-s 8 --poll-s 0.01 --seed 1 --quiet)
 # Reference images: Fashion-MNIST test images (28x28 grey, what the bundled generator draws).
 mkdir -p "$work/refs"
-$py - "$work/refs" << 'PY'
-import gzip, struct, sys, zlib
-out = sys.argv[1]
-with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") as f:
-    magic, count, h, w = struct.unpack(">IIII", f.read(16))
-    for k in range(4):
-        pixels = f.read(h * w)
-        raw = b"".join(b"\0" + pixels[r * w:(r + 1) * w] for r in range(h))
-        chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-        png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) \
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-        open(f"{out}/fmnist{k}.png", "wb").write(png)
-PY
+$py "$src/tools/fashion_mnist_references.py" "$work/refs" 4
 
 start_fakerig() {  # start_fakerig NAME ARGS...: the simulated rig on $work/NAME/exchange
   local name=$1; shift

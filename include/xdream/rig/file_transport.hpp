@@ -9,6 +9,7 @@
 #include <xdream/io/sha256.hpp>
 #include <xdream/rig/block.hpp>
 #include <xdream/rig/clock.hpp>
+#include <xdream/rig/detail/block_pngs.hpp>
 #include <xdream/rig/events.hpp>
 #include <xdream/rig/response_file.hpp>
 #include <xdream/rig/stop.hpp>
@@ -284,22 +285,8 @@ class FileTransport {
   }
 
   void write_block(const RigBlock& block, const Issued& issued) {
-    std::vector<std::vector<std::byte>> encoded(block.stimuli.size());
-    const auto encode = [&](std::size_t from, std::size_t step) {
-      for (std::size_t i = from; i < encoded.size(); i += step) {
-        const RigImage& image = *block.stimuli[i].image;
-        encoded[i] =
-            io::encode_png({image.pixels.data(), image.channels, image.height, image.width},
-                           {.fast = options_.fast_png}, issued.files[i]);
-      }
-    };
-    const auto threads = static_cast<std::size_t>(
-        std::min<std::size_t>(static_cast<std::size_t>(options_.png_threads), encoded.size()));
-    {
-      std::vector<std::jthread> workers;
-      for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(encode, t, threads);
-      encode(0, std::max<std::size_t>(threads, 1));
-    }
+    const std::vector<std::vector<std::byte>> encoded =
+        detail::encode_block_pngs(block, issued.files, options_.png_threads, options_.fast_png);
     nlohmann::json stimuli = nlohmann::json::array();
     writing([&] {
       for (std::size_t i = 0; i < encoded.size(); ++i) {

@@ -51,8 +51,12 @@ struct RecoveredBlock {
   std::uint32_t generation = 0;
   std::uint32_t attempt = 1;
   bool reshow = false;
-  std::vector<std::string> stim_ids;  ///< in the order shown
-  std::vector<JournalResponse> responses;
+  std::vector<std::string> stim_ids;       ///< in the order shown
+  std::vector<JournalResponse> responses;  ///< its own, journaled while it ran
+  /// Responses to earlier blocks of the same attempt that arrived while this one ran (merged
+  /// late), with their block's number: taken up at the same point, so that a resumed session
+  /// decides every re-show as the session did.
+  std::vector<std::pair<std::uint32_t, JournalResponse>> late;
   bool closed = false;  ///< the journal has its BLOCK_CLOSED
 };
 
@@ -369,6 +373,13 @@ class RigObjective {
         current_->seen.emplace(r.stim_id, r.rep);
         collected.by_stimulus[r.stim_id][{block.number, r.rep}].values[r.channel] = r.value;
         current_->presentations[{r.stim_id, r.rep}].values[r.channel] = r.value;
+      }
+      for (const auto& [number, r] : recovered->late) {
+        const auto earlier = attempt_blocks_.find(number);
+        if (earlier == attempt_blocks_.end()) continue;
+        earlier->second.seen.emplace(r.stim_id, r.rep);
+        earlier->second.presentations[{r.stim_id, r.rep}].values[r.channel] = r.value;
+        collected.by_stimulus[r.stim_id][{number, r.rep}].values[r.channel] = r.value;
       }
       complete = recovered->closed;
     }

@@ -87,6 +87,10 @@ inline ResponseTable read_h5_responses(const std::filesystem::path& file,
 /// Reads `blockNNN.json`: the RESULT message (docs/rig-protocol.md).
 inline ResponseTable read_json_responses(const std::filesystem::path& file);
 
+/// The responses of a parsed RESULT message (a file's or a socket's). Throws
+/// detail::JsonContent, or nlohmann::json::exception, naming what is wrong.
+inline ResponseTable result_table(const nlohmann::json& root);
+
 /// Reads whichever format `file`'s extension names (.mat, .h5, .json).
 inline ResponseTable read_responses(const std::filesystem::path& file,
                                     const std::vector<std::string>& image_files);
@@ -741,16 +745,15 @@ inline ResponseTable read_h5_responses(const std::filesystem::path& file,
   });
 }
 
-inline ResponseTable read_json_responses(const std::filesystem::path& file) {
-  using namespace detail;
-  const std::string text = read_text_file(file);
-  constexpr std::size_t max_depth = 32;
-  const JsonScan scan = scan_json(text);
-  if (scan.deepest > max_depth)
-    throw ResponseFileError(
-        file, "nests arrays or objects more than " + std::to_string(max_depth) + " deep", false);
+namespace detail {
 
-  // Repeated keys are refused: JSON parsers disagree on which one wins.
+/// Parses JSON text whose nesting is at most `max_depth` and whose objects repeat no key (JSON
+/// parsers disagree on which one wins). Throws nlohmann::json::parse_error (not JSON) or
+/// JsonContent.
+inline nlohmann::json parse_checked_json(std::string_view text, const JsonScan& scan) {
+  constexpr std::size_t max_depth = 32;
+  if (scan.deepest > max_depth)
+    throw JsonContent("nests arrays or objects more than " + std::to_string(max_depth) + " deep");
   std::vector<std::vector<std::string>> keys;
   const nlohmann::json::parser_callback_t check_keys =
       [&keys](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
@@ -767,10 +770,103 @@ inline ResponseTable read_json_responses(const std::filesystem::path& file) {
         }
         return true;
       };
+  return nlohmann::json::parse(text, check_keys);
+}
 
+}  // namespace detail
+
+inline ResponseTable result_table(const nlohmann::json& root) {
+  using namespace detail;
+  ResponseTable table;
+  if (!root.is_object()) throw JsonContent("is not a JSON object");
+  const std::string where = "the RESULT";
+  if (json_string(json_member(root, "type", where), "\"type\"") != "RESULT")
+    throw JsonContent("is not a RESULT message (\"type\" is \"" + root["type"].get<std::string>() +
+                      "\")");
+  const long long version = json_integer(json_member(root, "v", where), "\"v\"");
+  if (version != 1)
+    throw JsonContent("is version " + std::to_string(version) + " of the RESULT message, not 1");
+  if (auto it = root.find("session"); it != root.end() && !it->is_null())
+    table.session = json_string(*it, "\"session\"");
+  if (auto it = root.find("block_id"); it != root.end() && !it->is_null())
+    table.block = json_integer(*it, "\"block_id\"");
+  if (auto it = root.find("attempt"); it != root.end() && !it->is_null())
+    table.attempt = json_integer(*it, "\"attempt\"");
+  if (auto it = root.find("final"); it != root.end()) {
+    if (!it->is_boolean()) throw JsonContent("\"final\" is not true or false");
+    table.final = it->get<bool>();
+  }
+  std::optional<std::size_t> channels;
+  if (auto it = root.find("channels"); it != root.end() && !it->is_null()) {
+    if (!it->is_array()) throw JsonContent("\"channels\" is not an array");
+    if (it->size() > detail::max_channels) throw JsonContent("\"channels\" is too long");
+    for (std::size_t c = 0; c < it->size(); ++c)
+      table.channels.push_back(json_string((*it)[c], "\"channels\"[" + std::to_string(c) + "]"));
+    channels = table.channels.size();
+  }
+  const auto& responses = json_member(root, "responses", where);
+  if (!responses.is_array()) throw JsonContent("\"responses\" is not an array");
+  if (responses.size() > detail::max_rows) throw JsonContent("\"responses\" is too long");
+
+  std::vector<std::vector<double>> rows;
+  std::vector<bool> rep_given;
+  for (std::size_t i = 0; i < responses.size(); ++i) {
+    const std::string at = "\"responses\"[" + std::to_string(i) + "]";
+    const auto& response = responses[i];
+    if (!response.is_object()) throw JsonContent(at + " is not an object");
+    table.names.push_back(json_string(json_member(response, "stim_id", at), at + ".stim_id"));
+    int rep = 0;
+    const auto rep_it = response.find("rep");
+    rep_given.push_back(rep_it != response.end());
+    if (rep_it != response.end()) {
+      const long long value = json_integer(*rep_it, at + ".rep");
+      if (value < 0 || value > std::numeric_limits<int>::max())
+        throw JsonContent(at + ".rep is " + std::to_string(value) + ", not a repetition");
+      rep = static_cast<int>(value);
+    }
+    table.reps.push_back(rep);
+    const auto& values = json_member(response, "values", at);
+    if (!values.is_array()) throw JsonContent(at + ".values is not an array");
+    if (!channels) channels = values.size();
+    if (values.size() != *channels)
+      throw JsonContent(at + ".values has " + std::to_string(values.size()) + " values for " +
+                        std::to_string(*channels) + " channels");
+    std::vector<double> row;
+    row.reserve(values.size());
+    for (std::size_t c = 0; c < values.size(); ++c) {
+      const auto& v = values[c];
+      if (v.is_null()) {
+        row.push_back(std::numeric_limits<double>::quiet_NaN());
+      } else if (v.is_number()) {
+        const double x = v.get<double>();
+        if (!std::isfinite(x))
+          throw JsonContent(at + ".values[" + std::to_string(c) + "] is not finite");
+        row.push_back(x);
+      } else {
+        throw JsonContent(at + ".values[" + std::to_string(c) + "] is not a number or null");
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  // Reps the file leaves out are counted as in .mat files: by order of appearance.
+  const auto counted = detail::repetitions(table.names);
+  for (std::size_t i = 0; i < table.reps.size(); ++i)
+    if (!rep_given[i]) table.reps[i] = counted[i];
+  table.values.resize(static_cast<Eigen::Index>(rows.size()),
+                      static_cast<Eigen::Index>(channels.value_or(0)));
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t c = 0; c < rows[i].size(); ++c)
+      table.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) = rows[i][c];
+  return table;
+}
+
+inline ResponseTable read_json_responses(const std::filesystem::path& file) {
+  using namespace detail;
+  const std::string text = read_text_file(file);
+  const JsonScan scan = scan_json(text);
   nlohmann::json root;
   try {
-    root = nlohmann::json::parse(text, check_keys);
+    root = parse_checked_json(text, scan);
   } catch (const nlohmann::json::parse_error& e) {
     // An error at the very end of a text that stops inside a value is what a file still being
     // written shows.
@@ -781,89 +877,8 @@ inline ResponseTable read_json_responses(const std::filesystem::path& file) {
   } catch (const nlohmann::json::exception& e) {  // a number out of range
     throw ResponseFileError(file, std::string("is not valid JSON: ") + e.what(), false);
   }
-
   try {
-    ResponseTable table;
-    if (!root.is_object()) throw JsonContent("is not a JSON object");
-    const std::string where = "the RESULT";
-    if (json_string(json_member(root, "type", where), "\"type\"") != "RESULT")
-      throw JsonContent("is not a RESULT message (\"type\" is \"" +
-                        root["type"].get<std::string>() + "\")");
-    const long long version = json_integer(json_member(root, "v", where), "\"v\"");
-    if (version != 1)
-      throw JsonContent("is version " + std::to_string(version) + " of the RESULT message, not 1");
-    if (auto it = root.find("session"); it != root.end() && !it->is_null())
-      table.session = json_string(*it, "\"session\"");
-    if (auto it = root.find("block_id"); it != root.end() && !it->is_null())
-      table.block = json_integer(*it, "\"block_id\"");
-    if (auto it = root.find("attempt"); it != root.end() && !it->is_null())
-      table.attempt = json_integer(*it, "\"attempt\"");
-    if (auto it = root.find("final"); it != root.end()) {
-      if (!it->is_boolean()) throw JsonContent("\"final\" is not true or false");
-      table.final = it->get<bool>();
-    }
-    std::optional<std::size_t> channels;
-    if (auto it = root.find("channels"); it != root.end() && !it->is_null()) {
-      if (!it->is_array()) throw JsonContent("\"channels\" is not an array");
-      if (it->size() > detail::max_channels) throw JsonContent("\"channels\" is too long");
-      for (std::size_t c = 0; c < it->size(); ++c)
-        table.channels.push_back(json_string((*it)[c], "\"channels\"[" + std::to_string(c) + "]"));
-      channels = table.channels.size();
-    }
-    const auto& responses = json_member(root, "responses", where);
-    if (!responses.is_array()) throw JsonContent("\"responses\" is not an array");
-    if (responses.size() > detail::max_rows) throw JsonContent("\"responses\" is too long");
-
-    std::vector<std::vector<double>> rows;
-    std::vector<bool> rep_given;
-    for (std::size_t i = 0; i < responses.size(); ++i) {
-      const std::string at = "\"responses\"[" + std::to_string(i) + "]";
-      const auto& response = responses[i];
-      if (!response.is_object()) throw JsonContent(at + " is not an object");
-      table.names.push_back(json_string(json_member(response, "stim_id", at), at + ".stim_id"));
-      int rep = 0;
-      const auto rep_it = response.find("rep");
-      rep_given.push_back(rep_it != response.end());
-      if (rep_it != response.end()) {
-        const long long value = json_integer(*rep_it, at + ".rep");
-        if (value < 0 || value > std::numeric_limits<int>::max())
-          throw JsonContent(at + ".rep is " + std::to_string(value) + ", not a repetition");
-        rep = static_cast<int>(value);
-      }
-      table.reps.push_back(rep);
-      const auto& values = json_member(response, "values", at);
-      if (!values.is_array()) throw JsonContent(at + ".values is not an array");
-      if (!channels) channels = values.size();
-      if (values.size() != *channels)
-        throw JsonContent(at + ".values has " + std::to_string(values.size()) + " values for " +
-                          std::to_string(*channels) + " channels");
-      std::vector<double> row;
-      row.reserve(values.size());
-      for (std::size_t c = 0; c < values.size(); ++c) {
-        const auto& v = values[c];
-        if (v.is_null()) {
-          row.push_back(std::numeric_limits<double>::quiet_NaN());
-        } else if (v.is_number()) {
-          const double x = v.get<double>();
-          if (!std::isfinite(x))
-            throw JsonContent(at + ".values[" + std::to_string(c) + "] is not finite");
-          row.push_back(x);
-        } else {
-          throw JsonContent(at + ".values[" + std::to_string(c) + "] is not a number or null");
-        }
-      }
-      rows.push_back(std::move(row));
-    }
-    // Reps the file leaves out are counted as in .mat files: by order of appearance.
-    const auto counted = detail::repetitions(table.names);
-    for (std::size_t i = 0; i < table.reps.size(); ++i)
-      if (!rep_given[i]) table.reps[i] = counted[i];
-    table.values.resize(static_cast<Eigen::Index>(rows.size()),
-                        static_cast<Eigen::Index>(channels.value_or(0)));
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      for (std::size_t c = 0; c < rows[i].size(); ++c)
-        table.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) = rows[i][c];
-    return table;
+    return result_table(root);
   } catch (const JsonContent& e) {
     throw ResponseFileError(file, e.what(), false);
   } catch (const nlohmann::json::exception& e) {

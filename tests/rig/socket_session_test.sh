@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# xdream-rig against the simulated rig (xdream-fakerig --connect) and the Python reference
+# client over the socket protocol (docs/rig-protocol.md), on loopback only, bounded in time
+# (ctest label `rig`). Parts:
+#   zmq     a whole session over ZeroMQ with the socket faults on (fixation breaks, a pause, the
+#           rig's crash and restart, a network partition, a duplicated RESULT, RESULT before
+#           ACK, a clock offset); nothing lost; every message valid against the JSON Schemas
+#   tcp     the same over TCP (JSON lines)
+#   hang    a rig that hangs mid-block (silent, deaf) is lost after 10 s and the block is
+#           shown again when it is back
+#   crash   xdream-rig killed with SIGKILL mid-session and resumed (ZeroMQ): the rig goes on,
+#           nothing lost or counted twice, final codes bit-identical to an uninterrupted session
+#   python  examples/rig/client.py (python3-zmq) runs a whole session against xdream-rig
+#
+# Usage: socket_session_test.sh XDREAM_RIG XDREAM_FAKERIG SOURCE_DIR [part]
+set -uo pipefail
+rig=$1 fakerig=$2 src=$3 part=${4:-all}
+work=$(mktemp -d)
+pids=()
+cleanup() {  # stops what this script started, by pid, then removes the temporary directory
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2> /dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2> /dev/null; done
+  if [[ -n ${XDREAM_TEST_KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+failures=0 passes=0
+pass() { passes=$((passes + 1)); echo "ok   $*"; }
+fail() { failures=$((failures + 1)); echo "FAIL $*"; }
+py=/usr/bin/python3
+
+quick=(--expected-block-s 0.2 --soft-min-s 0.5 --hard-deadline-s 30 --poll-s 0.01 --seed 1 --quiet)
+# Reference images: Fashion-MNIST test images (28x28 grey, what the bundled generator draws).
+mkdir -p "$work/refs"
+$py "$src/tools/fashion_mnist_references.py" "$work/refs" 4
+free_port() { $py -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+
+start_fakerig() {  # start_fakerig NAME SOCKET ENDPOINT ARGS...
+  local name=$1 socket=$2 endpoint=$3; shift 3
+  mkdir -p "$work/$name"
+  "$fakerig" --connect "$endpoint" --socket "$socket" --seed 7 --speed 1000 --synthetic \
+    --channels 2 --labels unit,noise --idle-timeout-s 90 --log "$work/$name/fakerig.jsonl" \
+    --quiet "$@" > "$work/$name/fakerig.out" 2>&1 &
+  fakerig_pid=$!
+  pids+=("$fakerig_pid")
+}
+run_rig() {  # run_rig NAME GENERATIONS TRANSPORT ENDPOINT ARGS...: returns xdream-rig's exit code
+  local name=$1 generations=$2 transport=$3 endpoint=$4; shift 4
+  mkdir -p "$work/$name/images"
+  timeout 180 "$rig" --transport "$transport" --listen "$endpoint" --channels unit,noise \
+    --score unit --references "$work/refs" --generations "$generations" \
+    --out "$work/$name/run" "${quick[@]}" "$@" \
+    > "$work/$name/rig.out" 2> "$work/$name/rig.err"
+}
+journal_count() {  # journal_count NAME KIND [REASON-PREFIX]
+  $py - "$work/$1/run/rig/journal.jsonl" "$2" "${3:-}" << 'PY'
+import json, sys
+path, kind, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+print(sum(1 for line in open(path) for e in [json.loads(line)]
+          if e["kind"] == kind and e.get("reason", "").startswith(prefix)))
+PY
+}
+nothing_lost() {  # nothing_lost NAME
+  $py "$src/tools/rig_report.py" "$work/$1/run" --fakerig-log "$work/$1/fakerig.jsonl" \
+    > "$work/$1/report.txt" 2>&1
+}
+schema_valid() {  # schema_valid NAME: every message of the session against the JSON Schemas
+  $py "$src/tests/rig/protocol_schema_test.py" "$work/$1/run/rig/protocol.jsonl" \
+    > "$work/$1/schema.txt" 2>&1
+}
+
+whole_session() {  # whole_session PART SOCKET ENDPOINT EXTRA-RIG-ARGS...
+  local name=$1 socket=$2 endpoint=$3; shift 3
+  start_fakerig "$name" "$socket" "$endpoint" --fixation-break 0.1 --pause-block 3 --pause-s 1 \
+    --crash-block 4 --partition-block 6 --partition-s 2 --duplicate-block 2 \
+    --result-before-ack --clock-offset-s 7200
+  if run_rig "$name" 10 "$socket" "$endpoint" "$@" && [[ -f $work/$name/run/DONE ]]; then
+    if nothing_lost "$name"; then
+      pass "$name: 10 generations; $(grep -E 'nothing lost' "$work/$name/report.txt")"
+    else
+      fail "$name: $(cat "$work/$name/report.txt")"
+    fi
+    if schema_valid "$name"; then
+      pass "$name: every message valid ($(tail -1 "$work/$name/schema.txt"))"
+    else
+      fail "$name: a message breaks the schema: $(grep -m3 -i 'fail\|invalid' "$work/$name/schema.txt")"
+    fi
+    (($(journal_count "$name" PEER_UP) >= 2)) &&
+      pass "$name: the rig's restart and the partition seen ($(journal_count "$name" PEER_UP) PEER_UP)" ||
+      fail "$name: fewer than 2 PEER_UP entries"
+    (($(journal_count "$name" REJECTED duplicate) + $(journal_count "$name" REJECTED late) >= 1)) &&
+      pass "$name: the duplicated RESULT counted once" ||
+      fail "$name: the duplicated RESULT was not journaled as a duplicate or late"
+    for f in best.png codes.npy summary.json; do
+      [[ -s $work/$name/run/$f ]] || fail "$name: no $f in the run directory"
+    done
+  else
+    fail "$name: exit $? ($(tail -2 "$work/$name/rig.err"))"
+  fi
+  kill "$fakerig_pid" 2> /dev/null
+}
+
+if [[ $part == all || $part == zmq ]]; then
+  whole_session zmq zmq "tcp://127.0.0.1:$(free_port)" --dir "$work/zmq/images" --inline-images
+fi
+
+if [[ $part == all || $part == tcp ]]; then
+  mkdir -p "$work/tcp/images"
+  whole_session tcp tcp "127.0.0.1:$(free_port)" --dir "$work/tcp/images"
+fi
+
+if [[ $part == all || $part == hang ]]; then
+  endpoint="tcp://127.0.0.1:$(free_port)"
+  start_fakerig hang zmq "$endpoint" --hang-block 2 --hang-s 12
+  if run_rig hang 3 zmq "$endpoint" --inline-images && [[ -f $work/hang/run/DONE ]]; then
+    (($(journal_count hang PEER_DOWN) >= 1)) &&
+      pass "hang: the silent rig was lost ($(journal_count hang PEER_DOWN) PEER_DOWN) and came back" ||
+      fail "hang: no PEER_DOWN for a rig silent for 12 s"
+    nothing_lost hang && pass "hang: $(grep 'nothing lost' "$work/hang/report.txt")" ||
+      fail "hang: $(cat "$work/hang/report.txt")"
+  else
+    fail "hang: exit $? ($(tail -2 "$work/hang/rig.err"))"
+  fi
+  kill "$fakerig_pid" 2> /dev/null
+fi
+
+if [[ $part == all || $part == crash ]]; then
+  generations=8
+  endpoint="tcp://127.0.0.1:$(free_port)"
+  start_fakerig whole zmq "$endpoint" --fixation-break 0.1
+  run_rig whole "$generations" zmq "$endpoint" --inline-images --session sock-crash ||
+    fail "crash: the uninterrupted session failed: $(tail -1 "$work/whole/rig.err")"
+  kill "$fakerig_pid" 2> /dev/null
+  endpoint="tcp://127.0.0.1:$(free_port)"
+  start_fakerig killed zmq "$endpoint" --fixation-break 0.1
+  kills=0 rounds=0
+  seed=${XDREAM_TEST_SEED:-$RANDOM}
+  echo "crash: kill points drawn with seed $seed"
+  draw() { seed=$(((seed * 1103515245 + 12345) % 2147483648)); echo $((seed % $1 + 1)); }
+  export XDREAM_RIG_KILL_AT_ENTRY
+  XDREAM_RIG_KILL_AT_ENTRY=$(draw 12)
+  run_rig killed "$generations" zmq "$endpoint" --inline-images --session sock-crash
+  rc=$?
+  while ((rc != 0 && rounds < 30)); do
+    rounds=$((rounds + 1))
+    ((rc == 137)) && kills=$((kills + 1))
+    XDREAM_RIG_KILL_AT_ENTRY=$((kills < 6 ? $(draw 15) : 1000000))
+    timeout 180 "$rig" --resume "$work/killed/run" > "$work/killed/rig.out" 2> "$work/killed/rig.err"
+    rc=$?
+  done
+  unset XDREAM_RIG_KILL_AT_ENTRY
+  kill "$fakerig_pid" 2> /dev/null
+  if ((kills >= 5)) && [[ -f $work/killed/run/DONE ]]; then
+    pass "crash: $kills kills with SIGKILL, resumed $rounds times over ZeroMQ, completed"
+  else
+    fail "crash: $kills kills, $rounds resumes, exit $rc ($(tail -1 "$work/killed/rig.err"))"
+  fi
+  if cmp -s "$work/whole/run/codes.npy" "$work/killed/run/codes.npy" &&
+     cmp -s "$work/whole/run/best_code.npy" "$work/killed/run/best_code.npy"; then
+    pass "crash: final codes bit-identical to the uninterrupted session"
+  else
+    fail "crash: the final codes differ from the uninterrupted session's"
+  fi
+  nothing_lost killed && pass "crash: $(tail -1 "$work/killed/report.txt")" ||
+    fail "crash: $(cat "$work/killed/report.txt")"
+fi
+
+if [[ $part == all || $part == python ]]; then
+  endpoint="tcp://127.0.0.1:$(free_port)"
+  mkdir -p "$work/python"
+  timeout 120 $py "$src/examples/rig/client.py" --connect "$endpoint" \
+    --state "$work/python/client-state.json" --channels unit,noise \
+    > "$work/python/client.out" 2>&1 &
+  client_pid=$!
+  pids+=("$client_pid")
+  if run_rig python 5 zmq "$endpoint" --inline-images && [[ -f $work/python/run/DONE ]]; then
+    wait "$client_pid"
+    client_rc=$?
+    ((client_rc == 0)) && pass "python: examples/rig/client.py ran 5 generations and left on BYE" ||
+      fail "python: the client exited $client_rc ($(tail -2 "$work/python/client.out"))"
+    schema_valid python && pass "python: every message valid ($(tail -1 "$work/python/schema.txt"))" ||
+      fail "python: $(grep -m3 -i 'fail\|invalid' "$work/python/schema.txt")"
+  else
+    fail "python: exit $? ($(tail -2 "$work/python/rig.err"); client: $(tail -2 "$work/python/client.out"))"
+  fi
+fi
+
+echo "$passes passed, $failures failed"
+((failures == 0 && passes > 0))
