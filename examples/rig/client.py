@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""A rig client for xdream-rig's socket protocol (docs/rig-protocol.md) that needs python3-zmq
-only. Copy it and replace present() with your presentation and recording; the rest is protocol."""
+"""A rig client for xdream-rig's socket protocol (docs/rig-protocol.md), with python3-zmq only.
+Copy it and replace present() with your presentation and recording; the rest is the protocol."""
 import argparse, contextlib, datetime, hashlib, json, os, pathlib, signal, struct, time, uuid, zlib
 
 import zmq
@@ -25,25 +25,26 @@ def present(stimulus, png):
 
 
 class Rig:
-    def __init__(self, o):
-        self.o, self.seq, self.session, self.instance = o, 0, "", uuid.uuid4().hex[:8]  # per start
+    def __init__(self):  # `instance` is new at each start: xdream tells a restart apart
+        self.seq, self.session, self.instance = 0, "", uuid.uuid4().hex[:8]
         self.heartbeat_s, self.peer_lost_s = 1.0, 10.0  # until WELCOME says otherwise
         self.welcomed, self.last_sent, self.last_heard = False, 0.0, 0.0
         self.block, self.blocks_done, self.stop_reason, self.done_at = None, 0, None, None
         self.pending, self.finished = [], {}  # RESULTs not acknowledged; "session block": RESULT
-        if os.path.exists(o.state):  # left by an earlier run: sent again after WELCOME
-            self.pending, self.finished = json.loads(pathlib.Path(o.state).read_text())
+        if os.path.exists(OPTIONS.state):  # left by an earlier run: sent again after WELCOME
+            state = json.loads(pathlib.Path(OPTIONS.state).read_text())
+            self.pending, self.finished = state["pending"], state["finished"]
         self.sock = zmq.Context.instance().socket(zmq.DEALER)  # it reconnects by itself:
         self.sock.reconnect_ivl, self.sock.reconnect_ivl_max = 500, 8000  # after 0.5 s, up to 8 s
         self.sock.linger, self.sock.immediate = 0, 1  # no queue while offline: nothing goes stale
-        self.sock.connect(o.connect)
+        self.sock.connect(OPTIONS.connect)
 
     def save(self):  # the state file, safely: a temporary file, flushed to disk, then renamed
-        with open(self.o.state + ".tmp", "w") as f:
-            json.dump([self.pending, self.finished], f)
+        with open(OPTIONS.state + ".tmp", "w") as f:
+            json.dump({"pending": self.pending, "finished": self.finished}, f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(self.o.state + ".tmp", self.o.state)
+        os.replace(OPTIONS.state + ".tmp", OPTIONS.state)
 
     def send(self, type_, **fields):  # with the next seq and the clocks; only HELLO until WELCOME
         m = {"v": 1, "type": type_, "session": self.session, **fields}
@@ -79,11 +80,11 @@ class Rig:
             print("xdream: ERROR %s: %s" % (m.get("code"), m.get("message")), flush=True)
 
     def on_block(self, m, frames):
-        b, done = self.block, self.finished.get("%s %d" % (self.session, m["block_id"]))
+        b, finished = self.block, self.finished.get("%s %d" % (self.session, m["block_id"]))
         ack = {"block_id": m["block_id"], "attempt": m["attempt"], "missing": [], "bad_hash": []}
-        if done:  # finished already: acknowledge it, send its whole result again
+        if finished:  # finished already: acknowledge it, send its whole result again
             self.send("ACK", **ack)
-            self.pending.append(self.send("RESULT", **done))
+            self.pending.append(self.send("RESULT", **finished))
             return self.save()
         if b and b["id"] == m["block_id"]:  # being shown: acknowledge it again, go on
             return self.send("ACK", **{k: b[k] for k in ack})
@@ -97,19 +98,18 @@ class Rig:
                 ack["missing" if png is None else "bad_hash"].append(s["stim_id"])
             else:
                 s["png"] = png
-        self.send("ACK", **ack)
+        self.send("ACK", **ack)  # then show the stimuli in the given order, `reps` times over
         self.block = dict(ack, id=m["block_id"], session=self.session, responses=[], sent=0,
-                          valid=0, trials=[(s, rep) for rep in range(m["reps"])  # reps times over
+                          valid=0, trials=[(s, rep) for rep in range(m["reps"])
                                            for s in m["stimuli"] if "png" in s])
         if not self.block["trials"]:
             self.send_results(final=True)  # nothing could be loaded: an empty final RESULT
 
     def step(self):  # the block's next trial; progress and results as it goes
-        b, n = self.block, len(self.o.channels)
-        stimulus, rep = b["trials"].pop(0)  # in the given order
+        b, n = self.block, len(OPTIONS.channels)
+        stimulus, rep = b["trials"].pop(0)
         values = present(stimulus, stimulus["png"])
-        values = [None] * n if values is None else list(values)
-        assert len(values) == n, "present() must return one value per channel"
+        values = [None] * n if values is None else list(values)  # one per channel
         values = [None if v is None or v != v else float(v) for v in values]  # NaN -> null
         b["responses"].append({"stim_id": stimulus["stim_id"], "rep": rep, "values": values})
         b["valid"] += any(v is not None for v in values)
@@ -122,7 +122,7 @@ class Rig:
 
     def send_results(self, final):  # the responses not sent yet; the final RESULT ends the block
         b = self.block  # add "window_ms": [from, to] and "baseline_ms" if you count in windows
-        body = {"block_id": b["id"], "attempt": b["attempt"], "channels": self.o.channels,
+        body = {"block_id": b["id"], "attempt": b["attempt"], "channels": OPTIONS.channels,
                 "responses": b["responses"][b["sent"]:], "final": final}
         b["sent"] = len(b["responses"])
         if final:  # the whole result of the last 20 blocks, in case xdream sends one again
@@ -145,18 +145,17 @@ class Rig:
             if self.welcomed and now - self.last_heard >= self.peer_lost_s:
                 self.welcomed = False  # xdream has been silent too long: say HELLO again
             if not self.welcomed and now - self.last_sent >= 1.0:  # HELLO each 1 s until WELCOME
-                self.send("HELLO", rig=self.o.name, version="1.0", instance=self.instance,
+                self.send("HELLO", rig=OPTIONS.name, version="1.0", instance=self.instance,
                           state="presenting" if self.block else "idle",
                           blocks=sorted({p["block_id"] for p in self.pending}))
             elif self.welcomed and now - self.last_sent >= self.heartbeat_s:
                 self.send("PING")
             if self.block and self.stop_reason is None:
                 self.step()
-            elif self.o.max_blocks and self.blocks_done >= self.o.max_blocks:
+            elif OPTIONS.max_blocks and self.blocks_done >= OPTIONS.max_blocks:
                 self.done_at = self.done_at or now  # wait up to 10 s for the acknowledgements
                 if not self.pending or now - self.done_at > 10:
                     self.stop_reason = "done %d blocks" % self.blocks_done
-        print("stopping: %s" % self.stop_reason, flush=True)
         if self.block and self.block["sent"] < len(self.block["responses"]):
             self.send_results(final=False)  # keep what was recorded: sent again after a restart
         self.send("BYE", reason=self.stop_reason)
@@ -171,7 +170,7 @@ if __name__ == "__main__":
     parser.add_argument("--max-blocks", type=int, default=0, help="stop after N blocks")
     parser.add_argument("--seconds-per-image", type=float, default=0.0, help="the toy's pace")
     OPTIONS = parser.parse_args()
-    rig = Rig(OPTIONS)
+    rig = Rig()
     for sig in (signal.SIGTERM, signal.SIGINT):  # stop cleanly: finish the trial, say BYE
         signal.signal(sig, lambda *_: setattr(rig, "stop_reason", "stopped by a signal"))
     rig.run()  # exit status 0

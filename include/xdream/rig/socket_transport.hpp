@@ -159,9 +159,13 @@ class SocketTransport {
       if (!events.empty()) return events;
       const RigTime now = clock_->now();
       if (now >= deadline) return events;
-      const RigTime next_ping = last_sent_ + seconds(options_.heartbeat_s);
-      const RigTime until = std::min(deadline, std::max(next_ping, now));
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
+      // Wake for the next heartbeat when a rig is there (whole milliseconds, rounded up: a
+      // shorter wait would spin).
+      RigTime until = deadline;
+      if (!peer_.empty()) {
+        until = std::min(until, std::max(last_sent_ + seconds(options_.heartbeat_s), now));
+      }
+      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
       if (auto message = link_->receive(std::max(wait, std::chrono::milliseconds(0))))
         handle(*message, events);
     }

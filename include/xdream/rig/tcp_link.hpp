@@ -104,8 +104,8 @@ class TcpLink {
         ready_.pop_front();
         return m;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          until - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
       std::vector<pollfd> fds{{listener_, POLLIN, 0}};
       std::vector<std::string> peers{""};
       for (const auto& [peer, connection] : connections_) {
