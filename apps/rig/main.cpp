@@ -171,7 +171,15 @@ rig::RigOptions rig_options(const RigConfig& c) {
   o.hard_deadline_s = c.hard_deadline_s;
   o.poll_s = c.poll_s;
   o.channels = c.channels;
-  if (!c.score_mean.empty()) {
+  if (!c.score_pattern.empty()) {
+    const xdream::PatternMeasure measure =
+        c.pattern_measure == "correlation"    ? xdream::PatternMeasure::correlation
+        : c.pattern_measure == "dot"          ? xdream::PatternMeasure::dot
+        : c.pattern_measure == "negative-mse" ? xdream::PatternMeasure::negative_mse
+                                              : xdream::PatternMeasure::cosine;
+    o.score = rig::ScorePolicy::pattern(c.score_pattern, measure, c.pattern_target,
+                                        c.pattern_reference, c.pattern_zscore);
+  } else if (!c.score_mean.empty()) {
     o.score = rig::ScorePolicy::mean(c.score_mean);
   } else {
     o.score = rig::ScorePolicy::channel(!c.score.empty()      ? c.score

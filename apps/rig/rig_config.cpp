@@ -2,10 +2,15 @@
 
 #include <xdream/rig/transport.hpp>
 
+#include <xdream/io/npy.hpp>
+
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -41,6 +46,29 @@ CLI::Validator session_tag_check() {
                    : "expected 1 to 32 letters, digits, _ and -, not beginning with 'ref'";
       },
       "TAG");
+}
+
+// The values of a pattern's target: a JSON array of numbers, or a 1-D .npy.
+std::vector<double> read_pattern_target(const std::string& file) {
+  const std::string where = "option --pattern-target: '" + file + "'";
+  std::vector<double> values;
+  if (file.ends_with(".npy")) {
+    const xdream::Population codes = xdream::io::load_npy(file);
+    if (codes.cols() != 1) throw CLI::ValidationError(where, "holds more than one vector");
+    values.assign(codes.data(), codes.data() + codes.rows());
+  } else {
+    std::ifstream in(file);
+    const nlohmann::json array = nlohmann::json::parse(in, nullptr, false);
+    if (!array.is_array() || array.empty() || array.size() > 100000)
+      throw CLI::ValidationError(where, "is not a JSON array of 1 to 100000 numbers");
+    for (const auto& v : array) {
+      if (!v.is_number()) throw CLI::ValidationError(where, "holds something that is not a number");
+      values.push_back(v.get<double>());
+    }
+  }
+  for (double v : values)
+    if (!std::isfinite(v)) throw CLI::ValidationError(where, "holds a value that is not finite");
+  return values;
 }
 
 }  // namespace
@@ -90,6 +118,29 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       ->group(rig)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->delimiter(',');
+  app.add_option("--score-pattern", c.score_pattern,
+                 "Or a population pattern: how well the responses of these channels match a "
+                 "target (--pattern-target or --pattern-reference)")
+      ->group(rig)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->delimiter(',');
+  app.add_option("--pattern-measure", c.pattern_measure,
+                 "cosine | correlation | dot | negative-mse (larger is better for all four)")
+      ->group(rig)
+      ->check(CLI::IsMember({"cosine", "correlation", "dot", "negative-mse"}));
+  std::string target_file;
+  app.add_option("--pattern-target", target_file,
+                 "The pattern's target: a .json array or a 1-D .npy of one value per "
+                 "--score-pattern channel (recorded in config.json)")
+      ->group(rig)
+      ->check(CLI::ExistingFile);
+  app.add_option("--pattern-reference", c.pattern_reference,
+                 "Or the target is this reference image's mean response (its file's stem) in "
+                 "the same generation")
+      ->group(rig);
+  app.add_flag("--pattern-zscore", c.pattern_zscore,
+               "Z-score each channel against the reference images' responses (each generation)")
+      ->group(rig);
   app.add_option(
          "--references", c.references,
          "A directory of natural reference images (PNG), shown in every block, never optimized")
@@ -161,8 +212,10 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       app.add_flag("--quiet", invocation.quiet, "Print only alarms and the result")->group(run);
 
   try {
-    xdream_apps::check_arguments(argc, argv, {"channels", "score-mean", "score_mean"});
+    xdream_apps::check_arguments(
+        argc, argv, {"channels", "score-mean", "score_mean", "score-pattern", "score_pattern"});
     app.parse(argc, argv);
+    if (!target_file.empty()) c.pattern_target = read_pattern_target(target_file);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -214,16 +267,40 @@ void check(const RigConfig& c) {
       bad("channels", label.empty() ? "''" : label, "distinct, non-empty labels");
     }
   }
-  if (!c.score.empty() && !c.score_mean.empty()) {
-    bad("score", c.score, "either --score or --score-mean, not both");
+  if ((!c.score.empty()) + (!c.score_mean.empty()) + (!c.score_pattern.empty()) > 1) {
+    bad("score", c.score.empty() ? "(with --score-mean)" : c.score,
+        "one of --score, --score-mean and --score-pattern");
   }
-  for (const std::string& label :
-       c.score_mean.empty() ? std::vector<std::string>{c.score} : c.score_mean) {
-    if (!label.empty() && !c.channels.empty() && labels.count(label) == 0) {
-      bad(c.score_mean.empty() ? "score" : "score-mean", label,
-          "one of the channels given with --channels");
-    }
+  const char* scored = !c.score_pattern.empty() ? "score-pattern"
+                       : !c.score_mean.empty()  ? "score-mean"
+                                                : "score";
+  const std::vector<std::string> scored_labels = !c.score_pattern.empty() ? c.score_pattern
+                                                 : !c.score_mean.empty()  ? c.score_mean
+                                                                          : std::vector{c.score};
+  std::set<std::string> seen;
+  for (const std::string& label : scored_labels) {
+    if (!label.empty() && !c.channels.empty() && labels.count(label) == 0)
+      bad(scored, label, "one of the channels given with --channels");
+    if (!seen.insert(label).second) bad(scored, label, "distinct channels");
   }
+  if (c.score_pattern.empty()) {
+    if (!c.pattern_target.empty() || !c.pattern_reference.empty() || c.pattern_zscore)
+      bad("pattern-target", "(a pattern's setting)", "--score-pattern with it");
+  } else {
+    if (c.pattern_target.empty() == c.pattern_reference.empty())
+      bad("score-pattern", "(no target, or two)",
+          "one of --pattern-target FILE and --pattern-reference NAME");
+    if (!c.pattern_target.empty() && c.pattern_target.size() != c.score_pattern.size())
+      bad("pattern-target", std::to_string(c.pattern_target.size()) + " values",
+          std::to_string(c.score_pattern.size()) + " (one per --score-pattern channel)");
+    if (c.pattern_measure == "correlation" && c.score_pattern.size() < 2)
+      bad("score-pattern", "1 channel", "at least 2 for --pattern-measure correlation");
+    if ((!c.pattern_reference.empty() || c.pattern_zscore) && c.references.empty())
+      bad("references", "''", "a directory of reference images (the pattern needs them)");
+  }
+  if (c.pattern_measure != "cosine" && c.pattern_measure != "correlation" &&
+      c.pattern_measure != "dot" && c.pattern_measure != "negative-mse")
+    bad("pattern-measure", c.pattern_measure, "cosine, correlation, dot or negative-mse");
   in_range("reps", c.reps, 1, 100);
   in_range("max-reshows", c.max_reshows, 0, 10);
   in_range("min-valid-fraction", c.min_valid_fraction, 0.0, 1.0);

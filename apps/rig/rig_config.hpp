@@ -36,10 +36,15 @@ struct RigConfig : xdream_apps::SearchSettings {
   std::string dir;             // the exchange directory (file transport; sockets: where images go)
   std::string listen;          // where a socket transport listens ("" = its loopback default)
   bool inline_images = false;  // ZeroMQ: PNGs as frames of the BLOCK, not files
-  std::vector<std::string> channels;    // the channel labels the rig records ([] = as it says)
-  std::string score;                    // the channel scored ("" = the first channel)
-  std::vector<std::string> score_mean;  // or the mean over these channels
-  std::string references;               // a directory of reference PNG images ("" = none)
+  std::vector<std::string> channels;       // the channel labels the rig records ([] = as it says)
+  std::string score;                       // the channel scored ("" = the first channel)
+  std::vector<std::string> score_mean;     // or the mean over these channels
+  std::vector<std::string> score_pattern;  // or a population pattern over these channels
+  std::string pattern_measure = "cosine";  // cosine | correlation | dot | negative-mse
+  std::vector<double> pattern_target;      // the pattern's target values (from a file) ...
+  std::string pattern_reference;           // ... or a reference image's responses
+  bool pattern_zscore = false;             // z-score against the reference images
+  std::string references;                  // a directory of reference PNG images ("" = none)
   int reps = 1;
   int max_reshows = 2;
   double min_valid_fraction = 0.5;
@@ -59,12 +64,13 @@ struct RigConfig : xdream_apps::SearchSettings {
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RigConfig, transport, dir, listen, inline_images, channels,
-                                   score, score_mean, references, reps, max_reshows,
-                                   min_valid_fraction, max_reissues, expected_block_s, soft_min_s,
-                                   hard_deadline_s, poll_s, generator, code_size, device, threads,
-                                   generations, out, algorithm, population, ga_preset,
-                                   mutation_rate, mutation_size, selectivity, heritability,
-                                   n_conserve, sigma, radius, learning_rate, seed)
+                                   score, score_mean, score_pattern, pattern_measure,
+                                   pattern_target, pattern_reference, pattern_zscore, references,
+                                   reps, max_reshows, min_valid_fraction, max_reissues,
+                                   expected_block_s, soft_min_s, hard_deadline_s, poll_s, generator,
+                                   code_size, device, threads, generations, out, algorithm,
+                                   population, ga_preset, mutation_rate, mutation_size, selectivity,
+                                   heritability, n_conserve, sigma, radius, learning_rate, seed)
 
 struct Invocation {
   RigConfig config;

@@ -352,6 +352,67 @@ TEST_CASE("rig: a mean over labels scores the mean of the channels") {
   CHECK(scores[2] == doctest::Approx((20.0 + 1.0) / 2));
 }
 
+TEST_CASE("rig: a population pattern scores the response vector against its target") {
+  // Channel a is the neuron (100 x the image's level; the references 7), b is 1.
+  const auto run = [](ScorePolicy policy,
+                      std::vector<ReferenceImage> references = {{"face", grey(0.5f)}}) {
+    Session s;
+    s.options.score = std::move(policy);
+    s.options.min_valid_fraction = 0.0;
+    Objective objective = s.make(std::move(references));
+    return objective.evaluate(images(3));  // levels 0, 0.1, 0.2: a = 0, 10, 20
+  };
+  SUBCASE("dot with a reference image's responses: 7 a + 1") {
+    const Scores scores =
+        run(ScorePolicy::pattern({"a", "b"}, xdream::PatternMeasure::dot, {}, "face", false));
+    for (int i = 0; i < 3; ++i) CHECK(scores[i] == doctest::Approx(7.0 * 10 * i + 1.0));
+  }
+  SUBCASE("negative MSE against given values {10, 1}: -(a - 10)^2 / 2") {
+    const Scores scores = run(ScorePolicy::pattern({"a", "b"}, xdream::PatternMeasure::negative_mse,
+                                                   {10.0, 1.0}, "", false));
+    for (int i = 0; i < 3; ++i) {
+      const double a = 10.0 * i;
+      CHECK(scores[i] == doctest::Approx(-(a - 10.0) * (a - 10.0) / 2.0));
+    }
+  }
+  SUBCASE("cosine against {1, 0}: a / sqrt(a^2 + 1)") {
+    const Scores scores = run(
+        ScorePolicy::pattern({"a", "b"}, xdream::PatternMeasure::cosine, {1.0, 0.0}, "", false));
+    for (int i = 0; i < 3; ++i) {
+      const double a = 10.0 * i;
+      CHECK(scores[i] == doctest::Approx(a / std::sqrt(a * a + 1.0)));
+    }
+  }
+  SUBCASE("z-scored against the references (mean 7 and 1, no spread: std 1): dot with {1, 1}") {
+    // z = (a - 7, b - 1) = (a - 7, 0); the target {1, 1} becomes (-6, 0): dot = -6 (a - 7).
+    const Scores scores =
+        run(ScorePolicy::pattern({"a", "b"}, xdream::PatternMeasure::dot, {1.0, 1.0}, "", true));
+    for (int i = 0; i < 3; ++i) CHECK(scores[i] == doctest::Approx(-6.0 * (10.0 * i - 7.0)));
+  }
+  SUBCASE("a pattern that cannot be formed scores NaN: the reference's own z-scored pattern is 0") {
+    const Scores scores =
+        run(ScorePolicy::pattern({"a", "b"}, xdream::PatternMeasure::cosine, {}, "face", true));
+    for (int i = 0; i < 3; ++i) CHECK(std::isnan(scores[i]));
+  }
+  SUBCASE("bad patterns are refused at construction") {
+    using M = xdream::PatternMeasure;
+    CHECK_THROWS_AS(run(ScorePolicy::pattern({"a", "b"}, M::dot, {1.0}, "", false)),
+                    std::invalid_argument);  // a target of another length
+    CHECK_THROWS_AS(run(ScorePolicy::pattern({"a", "b"}, M::dot, {1.0, 2.0}, "face", false)),
+                    std::invalid_argument);  // two targets
+    CHECK_THROWS_AS(run(ScorePolicy::pattern({"a", "b"}, M::dot, {}, "", false)),
+                    std::invalid_argument);  // no target
+    CHECK_THROWS_AS(run(ScorePolicy::pattern({"a", "b"}, M::dot, {}, "house", false)),
+                    std::invalid_argument);  // no such reference
+    CHECK_THROWS_AS(run(ScorePolicy::pattern({"a"}, M::correlation, {1.0}, "", false)),
+                    std::invalid_argument);  // a correlation of one channel
+    CHECK_THROWS_AS(run(ScorePolicy::pattern({"a", "b"}, M::dot, {1.0, 1.0}, "", true), {}),
+                    std::invalid_argument);  // z-scoring without references
+    CHECK_THROWS_AS(run(ScorePolicy::pattern({"a", "a"}, M::dot, {1.0, 1.0}, "", false)),
+                    std::invalid_argument);  // a channel twice
+  }
+}
+
 TEST_CASE("rig: reps are averaged; a NaN presentation is left out") {
   Session s;
   s.options.reps = 3;

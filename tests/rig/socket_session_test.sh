@@ -11,6 +11,8 @@
 #   crash   xdream-rig killed with SIGKILL mid-session and resumed (ZeroMQ): the rig goes on,
 #           nothing lost or counted twice, final codes bit-identical to an uninterrupted session
 #   python  examples/rig/client.py (python3-zmq) runs a whole session against xdream-rig
+#   pattern a session scored by a population pattern (z-scored, toward a reference image's
+#           responses), with fixation breaks; every score recomputed from responses.csv
 #
 # Usage: socket_session_test.sh XDREAM_RIG XDREAM_FAKERIG SOURCE_DIR [part]
 set -uo pipefail
@@ -34,20 +36,22 @@ mkdir -p "$work/refs"
 $py "$src/tools/fashion_mnist_references.py" "$work/refs" 4
 free_port() { $py -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
 
+recorded=(--channels 2 --labels unit,noise)
 start_fakerig() {  # start_fakerig NAME SOCKET ENDPOINT ARGS...
   local name=$1 socket=$2 endpoint=$3; shift 3
   mkdir -p "$work/$name"
   "$fakerig" --connect "$endpoint" --socket "$socket" --seed 7 --speed 1000 --synthetic \
-    --channels 2 --labels unit,noise --idle-timeout-s 90 --log "$work/$name/fakerig.jsonl" \
+    "${recorded[@]}" --idle-timeout-s 90 --log "$work/$name/fakerig.jsonl" \
     --quiet "$@" > "$work/$name/fakerig.out" 2>&1 &
   fakerig_pid=$!
   pids+=("$fakerig_pid")
 }
+scoring=(--channels unit,noise --score unit)
 run_rig() {  # run_rig NAME GENERATIONS TRANSPORT ENDPOINT ARGS...: returns xdream-rig's exit code
   local name=$1 generations=$2 transport=$3 endpoint=$4; shift 4
   mkdir -p "$work/$name/images"
-  timeout 180 "$rig" --transport "$transport" --listen "$endpoint" --channels unit,noise \
-    --score unit --references "$work/refs" --generations "$generations" \
+  timeout 180 "$rig" --transport "$transport" --listen "$endpoint" "${scoring[@]}" \
+    --references "$work/refs" --generations "$generations" \
     --out "$work/$name/run" "${quick[@]}" "$@" \
     > "$work/$name/rig.out" 2> "$work/$name/rig.err"
 }
@@ -182,6 +186,27 @@ if [[ $part == all || $part == python ]]; then
   else
     fail "python: exit $? ($(tail -2 "$work/python/rig.err"); client: $(tail -2 "$work/python/client.out"))"
   fi
+fi
+
+if [[ $part == all || $part == pattern ]]; then
+  endpoint="127.0.0.1:$(free_port)"
+  mkdir -p "$work/pattern/images"
+  recorded=(--channels 3 --labels unit,copy,noise --correlated 1)
+  start_fakerig pattern tcp "$endpoint" --fixation-break 0.1
+  scoring=(--channels unit,copy,noise --score-pattern unit,copy,noise --pattern-measure
+    negative-mse --pattern-reference fmnist2 --pattern-zscore)
+  if run_rig pattern 6 tcp "$endpoint" --dir "$work/pattern/images" &&
+     [[ -f $work/pattern/run/DONE ]]; then
+    if $py "$src/tests/rig/pattern_check.py" "$work/pattern/run" unit,copy,noise negative-mse \
+         --target-reference fmnist2 --zscore > "$work/pattern/check.txt" 2>&1; then
+      pass "pattern: $(tail -1 "$work/pattern/check.txt")"
+    else
+      fail "pattern: $(cat "$work/pattern/check.txt")"
+    fi
+  else
+    fail "pattern: exit $? ($(tail -2 "$work/pattern/rig.err"))"
+  fi
+  kill "$fakerig_pid" 2> /dev/null
 fi
 
 echo "$passes passed, $failures failed"

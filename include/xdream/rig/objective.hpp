@@ -8,6 +8,7 @@
 
 #include <xdream/detail/validate.hpp>
 #include <xdream/io/encoding.hpp>
+#include <xdream/objectives/population_pattern.hpp>
 #include <xdream/population.hpp>
 #include <xdream/random.hpp>
 #include <xdream/result.hpp>
@@ -131,6 +132,15 @@ class RigObjective {
       references_.push_back({id, StimulusKind::reference,
                              std::make_shared<const RigImage>(std::move(reference.image))});
     }
+    const ScorePolicy& policy = options_.score;
+    if (!policy.target_reference.empty() && names.count("ref-" + policy.target_reference) == 0) {
+      throw std::invalid_argument("xdream::rig::RigObjective: the pattern's target reference '" +
+                                  policy.target_reference + "' is not one of the reference images");
+    }
+    if (policy.zscore && references_.empty()) {
+      throw std::invalid_argument(
+          "xdream::rig::RigObjective: z-scoring a pattern needs reference images");
+    }
     transport_->open(RigSession{state_.session, state_.channels});
   }
 
@@ -170,12 +180,9 @@ class RigObjective {
                 .reason = std::to_string(pending.size()) + " images without a response",
                 .total = static_cast<int>(pending.size())});
       }
-      Scores scores(static_cast<Index>(synthetic.size()));
+      const Scores scores = generation_scores(collected, synthetic);
       int valid = 0;
-      for (std::size_t i = 0; i < synthetic.size(); ++i) {
-        scores[static_cast<Index>(i)] = score_of(collected, synthetic[i].id);
-        valid += std::isnan(scores[static_cast<Index>(i)]) ? 0 : 1;
-      }
+      for (Index i = 0; i < scores.size(); ++i) valid += std::isnan(scores[i]) ? 0 : 1;
       const double fraction = static_cast<double>(valid) / static_cast<double>(synthetic.size());
       if (fraction >= options_.min_valid_fraction) {
         JournalEntry done{.kind = EntryKind::generation_done,
@@ -298,6 +305,92 @@ class RigObjective {
     for (const auto& [key, presentation] : it->second) {
       const double v = presentation_value(presentation);
       if (!std::isnan(v)) sum += v, ++n;
+    }
+    return n > 0 ? sum / n : not_a_score;
+  }
+
+  // The generation's scores from everything its attempt collected.
+  Scores generation_scores(const Collected& collected,
+                           const std::vector<RigStimulus>& synthetic) const {
+    Scores scores(static_cast<Index>(synthetic.size()));
+    if (options_.score.kind != ScorePolicy::Kind::pattern) {
+      for (std::size_t i = 0; i < synthetic.size(); ++i)
+        scores[static_cast<Index>(i)] = score_of(collected, synthetic[i].id);
+      return scores;
+    }
+    const std::optional<PopulationPattern> pattern = generation_pattern(collected);
+    for (std::size_t i = 0; i < synthetic.size(); ++i) {
+      scores[static_cast<Index>(i)] =
+          pattern ? pattern_score(collected, synthetic[i].id, *pattern) : not_a_score;
+    }
+    return scores;
+  }
+
+  // A presentation's responses on the pattern's channels, in their order; nothing when one is
+  // missing or not a number.
+  std::optional<Eigen::VectorXd> presentation_vector(const Presentation& p) const {
+    const std::vector<std::string>& labels = options_.score.labels;
+    Eigen::VectorXd v(static_cast<Index>(labels.size()));
+    for (std::size_t c = 0; c < labels.size(); ++c) {
+      const auto it = p.values.find(labels[c]);
+      if (it == p.values.end() || !std::isfinite(it->second)) return std::nullopt;
+      v[static_cast<Index>(c)] = it->second;
+    }
+    return v;
+  }
+
+  // The pattern of this generation: its target (given, or the named reference image's mean
+  // response) and z statistics (the reference images' presentations); nothing when it cannot
+  // be formed.
+  std::optional<PopulationPattern> generation_pattern(const Collected& collected) const {
+    const ScorePolicy& policy = options_.score;
+    const auto n = static_cast<Index>(policy.labels.size());
+    std::vector<Eigen::VectorXd> all, named;
+    for (const RigStimulus& reference : references_) {
+      const auto it = collected.by_stimulus.find(reference.id);
+      if (it == collected.by_stimulus.end()) continue;
+      for (const auto& [key, presentation] : it->second) {
+        const std::optional<Eigen::VectorXd> v = presentation_vector(presentation);
+        if (!v) continue;
+        all.push_back(*v);
+        if (reference.id == "ref-" + policy.target_reference) named.push_back(*v);
+      }
+    }
+    PopulationPattern pattern;
+    pattern.measure = policy.measure;
+    if (!policy.target.empty()) {
+      pattern.target = Eigen::Map<const Eigen::VectorXd>(policy.target.data(), n);
+    } else {
+      if (named.empty()) return std::nullopt;
+      pattern.target = Eigen::VectorXd::Zero(n);
+      for (const Eigen::VectorXd& v : named) pattern.target += v;
+      pattern.target /= static_cast<double>(named.size());
+    }
+    if (policy.zscore) {
+      if (all.empty()) return std::nullopt;
+      Eigen::MatrixXd responses(n, static_cast<Index>(all.size()));
+      for (std::size_t j = 0; j < all.size(); ++j) responses.col(static_cast<Index>(j)) = all[j];
+      pattern.zscore = ZScore::of(responses);
+    }
+    try {
+      pattern.validate(n);
+    } catch (const std::invalid_argument&) {
+      return std::nullopt;  // e.g. a target with no direction for a cosine
+    }
+    return pattern;
+  }
+
+  // A stimulus's pattern score: the mean over its valid presentations; NaN when it has none.
+  double pattern_score(const Collected& collected, const std::string& id,
+                       const PopulationPattern& pattern) const {
+    const auto it = collected.by_stimulus.find(id);
+    if (it == collected.by_stimulus.end()) return not_a_score;
+    double sum = 0.0;
+    int n = 0;
+    for (const auto& [key, presentation] : it->second) {
+      const std::optional<Eigen::VectorXd> v = presentation_vector(presentation);
+      const double score = v ? pattern.score(*v) : not_a_score;
+      if (!std::isnan(score)) sum += score, ++n;
     }
     return n > 0 ? sum / n : not_a_score;
   }

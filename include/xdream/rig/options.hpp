@@ -4,10 +4,12 @@
 /// what labs need (docs/rig.md, the fault table); every one is checked at construction.
 
 #include <xdream/detail/validate.hpp>
+#include <xdream/objectives/population_pattern.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -15,16 +17,35 @@
 
 namespace xdream::rig {
 
-/// Which channels make a stimulus's score: one label, or the mean over a set of labels. The
-/// score of a stimulus is the mean over its valid presentations of that value.
+/// Which channels make a stimulus's score: one label, the mean over a set of labels, or a
+/// population pattern: how well the response vector over a set of labels matches a target
+/// (PopulationPattern's measures). The score of a stimulus is the mean over its valid
+/// presentations of that value.
+///
+/// A pattern's target is given (one value per label, in the responses' units), or is the mean
+/// response of a named reference image in the same generation's blocks; with `zscore`, each
+/// channel is z-scored against the reference images' presentations of that generation (their
+/// mean and standard deviation), responses and target alike. A generation where the pattern
+/// cannot be formed (no reference response to z-score against or to take the target from, a
+/// constant target for a cosine or correlation) scores NaN.
 struct ScorePolicy {
-  enum class Kind { channel, mean };
+  enum class Kind { channel, mean, pattern };
   Kind kind = Kind::channel;
-  std::vector<std::string> labels;  ///< one label (channel), or the set (mean)
+  std::vector<std::string> labels;  ///< one label (channel), the set (mean, pattern)
+  PatternMeasure measure = PatternMeasure::cosine;  ///< pattern only
+  std::vector<double> target{};                     ///< pattern: one value per label, or
+  std::string target_reference{};  ///< pattern: the reference image whose responses are it
+  bool zscore = false;             ///< pattern: z-score against the reference images
 
   static ScorePolicy channel(std::string label) { return {Kind::channel, {std::move(label)}}; }
   static ScorePolicy mean(std::vector<std::string> labels) {
     return {Kind::mean, std::move(labels)};
+  }
+  static ScorePolicy pattern(std::vector<std::string> labels, PatternMeasure measure,
+                             std::vector<double> target, std::string target_reference,
+                             bool zscore) {
+    return {Kind::pattern,     std::move(labels),           measure,
+            std::move(target), std::move(target_reference), zscore};
   }
 };
 
@@ -83,6 +104,36 @@ struct RigOptions {
         (score.kind == ScorePolicy::Kind::channel && score.labels.size() != 1)) {
       throw std::invalid_argument(std::string(where) +
                                   ": score needs one channel label, or a set of labels for a mean");
+    }
+    if (score.kind == ScorePolicy::Kind::pattern) {
+      if (score.target.empty() == score.target_reference.empty()) {
+        throw std::invalid_argument(std::string(where) +
+                                    ": a pattern score needs a target: the values, or a reference "
+                                    "image's name (one of the two)");
+      }
+      if (!score.target.empty() && score.target.size() != score.labels.size()) {
+        throw std::invalid_argument(std::string(where) + ": the pattern's target has " +
+                                    std::to_string(score.target.size()) + " values for " +
+                                    std::to_string(score.labels.size()) + " channels");
+      }
+      for (double v : score.target) {
+        if (!std::isfinite(v))
+          throw std::invalid_argument(std::string(where) + ": the pattern's target is not finite");
+      }
+      if (score.measure == PatternMeasure::correlation && score.labels.size() < 2) {
+        throw std::invalid_argument(std::string(where) +
+                                    ": a correlation pattern needs at least 2 channels");
+      }
+    } else if (!score.target.empty() || !score.target_reference.empty() || score.zscore) {
+      throw std::invalid_argument(std::string(where) +
+                                  ": a target and z-scoring are for a pattern score only");
+    }
+    for (std::size_t i = 0; i < score.labels.size(); ++i) {
+      if (std::find(score.labels.begin(), score.labels.begin() + static_cast<std::ptrdiff_t>(i),
+                    score.labels[i]) != score.labels.begin() + static_cast<std::ptrdiff_t>(i)) {
+        throw std::invalid_argument(std::string(where) + ": the score's channel '" +
+                                    score.labels[i] + "' is given twice");
+      }
     }
     for (const std::string& label : score.labels) {
       if (label.empty())
