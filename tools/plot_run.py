@@ -90,12 +90,16 @@ def plot(run_dir, out):
     ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
 
-    # Atomically: a temporary file beside the target, then a rename.
+    # Atomically: a temporary file beside the target, then a rename. mkstemp makes the file 0600;
+    # the plot gets the mode a plain open() would give it (0666 less the umask).
     directory = os.path.dirname(os.path.abspath(out))
     handle, temporary = tempfile.mkstemp(suffix=".png", dir=directory)
     os.close(handle)
     try:
         fig.savefig(temporary, format="png")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, out)
     finally:
         if os.path.exists(temporary):

@@ -106,7 +106,8 @@ Config strict_from_json(const nlohmann::json& settings, const std::string& sourc
     throw std::invalid_argument(source + ": " + what);
   };
   if (!settings.is_object()) fail("\"settings\" is not an object");
-  const nlohmann::json expected = Config{};
+  const Config defaults{};  // named: GCC 12 warns of a temporary's strings here in Release
+  const nlohmann::json expected = defaults;
   for (const auto& [key, value] : settings.items()) {
     if (!expected.contains(key)) fail("unknown setting \"" + key + "\"");
   }

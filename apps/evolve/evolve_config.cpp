@@ -17,8 +17,6 @@
 #include <thread>
 #include <utility>
 
-namespace xdream_evolve {}  // namespace xdream_evolve
-
 template <>
 const std::vector<std::pair<std::string, xdream_evolve::NoiseModel>>&
 xdream_apps::names_of<xdream_evolve::NoiseModel>() {

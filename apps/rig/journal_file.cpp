@@ -124,12 +124,51 @@ void write_synced(int fd, const std::string& text, const fs::path& path) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fdatasync(fd) != 0 && errno == ENOSPC) {
-    throw xdream::rig::RigStop(xdream::rig::StopReason::disk_full,
-                               path.string() + ": " + std::strerror(ENOSPC));
+  // An entry is durable only once synced: a failed sync (a full disk, an I/O error) ends the
+  // session rather than go on as if it were.
+  while (::fdatasync(fd) != 0) {
+    const int error = errno;
+    if (error == EINTR) continue;
+    if (error == ENOSPC) {
+      throw xdream::rig::RigStop(xdream::rig::StopReason::disk_full,
+                                 path.string() + ": " + std::strerror(ENOSPC));
+    }
+    throw std::runtime_error("cannot flush " + path.string() + " to disk: " + std::strerror(error));
   }
 }
 
+}  // namespace
+
+namespace {
+// One journal entry's part of the session's counts (as JournalFile::record counts them).
+void count(const nlohmann::json& entry, const std::string& kind, std::uint32_t block,
+           JournalCounts& counts) {
+  if (kind == "BLOCK_CLOSED") {
+    counts.closed.insert(block);
+    counts.blocks = static_cast<int>(counts.closed.size());
+    const auto mean = entry.find("reference_mean");
+    if (mean != entry.end() && mean->is_number()) {
+      if (!counts.first_reference) counts.first_reference = mean->get<double>();
+      counts.last_reference = mean->get<double>();
+    }
+  } else if (kind == "BLOCK_SUBMITTED" && entry.contains("turnaround_s")) {
+    counts.turnaround_s.push_back(entry.at("turnaround_s").get<double>());
+  } else if (kind == "RESULT_RECEIVED") {
+    counts.responses += static_cast<long long>(entry.at("rows").size());
+  } else if (kind == "RESHOW") {
+    ++counts.reshows;
+  } else if (kind == "REISSUE") {
+    ++counts.reissues;
+  } else if (kind == "ALARM") {
+    ++counts.alarms;
+  } else if (kind == "FAULT") {
+    ++counts.faults;
+  } else if (kind == "REJECTED") {
+    ++counts.rejected;
+  } else if (kind == "WAITING") {
+    ++counts.waiting;
+  }
+}
 }  // namespace
 
 Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
@@ -153,6 +192,7 @@ Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
     ++replay.entries;
     const std::string kind = entry.value("kind", "");
     const std::uint32_t block = entry.value("block", 0u);
+    count(entry, kind, block, replay.counts);
     if (kind == "RESULT_RECEIVED") {
       for (const auto& row : entry.at("rows")) {
         replay.responses.push_back({{"block", block},
@@ -246,6 +286,18 @@ void JournalFile::rebuild_responses(const std::vector<nlohmann::json>& responses
 
 void JournalFile::record(const JournalEntry& entry) {
   nlohmann::json line = to_json(entry);
+  if ((entry.kind == EntryKind::block_submitted || entry.kind == EntryKind::block_reattached) &&
+      entry.submitted != nullptr) {
+    char prefix[32];
+    std::snprintf(prefix, sizeof prefix, "block%03u", entry.block);
+    std::vector<std::string>& names = block_files_[entry.block];
+    names = {std::string(prefix) + ".manifest.json"};
+    for (std::size_t i = 0; i < entry.submitted->stimuli.size(); ++i) {
+      char index[24];
+      std::snprintf(index, sizeof index, "_%03zu_", i);
+      names.push_back(prefix + std::string(index) + entry.submitted->stimuli[i].id + ".png");
+    }
+  }
   if (entry.kind == EntryKind::block_submitted) {
     // The codes the block shows, on disk before the block is sent.
     char name[32];
@@ -287,9 +339,10 @@ void JournalFile::record(const JournalEntry& entry) {
     }
     case EntryKind::block_closed:
       last_closed_t_ = entry.t;
-      ++counts_.blocks;
+      counts_.closed.insert(entry.block);
+      counts_.blocks = static_cast<int>(counts_.closed.size());
       if (std::isfinite(entry.reference_mean)) {
-        if (counts_.first_reference == 0.0) counts_.first_reference = entry.reference_mean;
+        if (!counts_.first_reference) counts_.first_reference = entry.reference_mean;
         counts_.last_reference = entry.reference_mean;
       }
       keep_block_files(entry);
@@ -318,21 +371,34 @@ void JournalFile::record(const JournalEntry& entry) {
   print(entry);
 }
 
-// The block's manifest and images, linked (or copied) from the exchange directory.
+// The block's manifest and images as the exchange names them, linked (or copied through a
+// temporary name) into rig/blocks/NNN/: the record keeps what the animal saw. Only this
+// session's files of the block are taken; a full disk stops the session cleanly, any other
+// failure leaves the record without the copy (the journal has every image's sha256).
 void JournalFile::keep_block_files(const JournalEntry& entry) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%03u", entry.block);
-  const fs::path dir = run_ / "rig" / "blocks" / name;
+  const auto names = block_files_.find(entry.block);
+  if (names == block_files_.end() || exchange_.empty()) return;
+  char number[32];
+  std::snprintf(number, sizeof number, "%03u", entry.block);
+  const fs::path dir = run_ / "rig" / "blocks" / number;
   std::error_code error;
   fs::create_directories(dir, error);
-  const std::string prefix = std::string("block") + name;
-  for (const auto& file : fs::directory_iterator(exchange_, error)) {
-    const std::string file_name = file.path().filename().string();
-    const bool ours =
-        file_name.rfind(prefix + "_", 0) == 0 || file_name == prefix + ".manifest.json";
-    if (!ours || fs::exists(dir / file_name, error)) continue;
-    fs::create_hard_link(file.path(), dir / file_name, error);
-    if (error) fs::copy_file(file.path(), dir / file_name, error);
+  for (const std::string& name : names->second) {
+    const fs::path from = exchange_ / name, to = dir / name;
+    if (fs::exists(to, error) || !fs::exists(from, error)) continue;
+    if (fs::create_hard_link(from, to, error); !error) continue;
+    const fs::path temporary = to.string() + ".tmp";
+    fs::copy_file(from, temporary, fs::copy_options::overwrite_existing, error);
+    if (!error) fs::rename(temporary, to, error);
+    if (error) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      if (error == std::errc::no_space_on_device) {
+        throw xdream::rig::RigStop(
+            xdream::rig::StopReason::disk_full,
+            "cannot keep " + name + " in " + dir.string() + ": " + error.message());
+      }
+    }
   }
 }
 

@@ -14,12 +14,23 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace xdream_rig {
 
 /// What a journal says of a session, for --resume.
+/// Counts of a session so far, for the summary and the closing line.
+struct JournalCounts {
+  int blocks = 0, reshows = 0, reissues = 0, alarms = 0, faults = 0, rejected = 0, waiting = 0;
+  long long responses = 0;
+  std::optional<double> first_reference, last_reference;
+  std::vector<double> turnaround_s;
+  std::set<std::uint32_t> closed;  ///< the blocks closed (a re-attached block closes again)
+};
+
 struct Replay {
   /// The blocks at or after `from_block` (the first one not in the checkpoint), in order.
   std::vector<xdream::rig::RecoveredBlock> blocks;
@@ -28,6 +39,8 @@ struct Replay {
   /// Bytes of the file that hold whole lines (a line cut by a crash is dropped).
   std::uintmax_t whole_bytes = 0;
   std::size_t entries = 0;
+  /// The counts of the whole session so far (every process's part of it).
+  JournalCounts counts;
 };
 
 /// Reads a journal; `from_block` is the checkpoint's next block number.
@@ -56,14 +69,11 @@ class JournalFile {
   /// Rewrites responses.csv from the responses of a replayed journal (resume).
   void rebuild_responses(const std::vector<nlohmann::json>& responses);
 
-  /// Counts of the session so far, for the summary.
-  struct Counts {
-    int blocks = 0, reshows = 0, reissues = 0, alarms = 0, faults = 0, rejected = 0, waiting = 0;
-    long long responses = 0;
-    double last_reference = 0.0, first_reference = 0.0;
-    std::vector<double> turnaround_s;
-  };
+  /// Counts of the session so far, for the summary; a resumed session starts from the
+  /// replayed journal's.
+  using Counts = JournalCounts;
   const Counts& counts() const noexcept { return counts_; }
+  void restore_counts(Counts counts) { counts_ = std::move(counts); }
 
  private:
   void append(const std::string& line);
@@ -78,6 +88,7 @@ class JournalFile {
   double last_closed_t_ = -1.0;
   long entries_ = 0;
   std::map<std::uint32_t, std::vector<std::string>> block_ids_;
+  std::map<std::uint32_t, std::vector<std::string>> block_files_;  // as the exchange names them
   Counts counts_;
 };
 

@@ -28,10 +28,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -208,9 +210,9 @@ void write_summary(const fs::path& dir, const Session& session, const JournalFil
     summary["final_best"] = session.history().back().best;
     summary["best_score_ever"] = session.state().best.score;
   }
-  if (n.first_reference != 0.0) {
-    summary["reference_first"] = n.first_reference;
-    summary["reference_last"] = n.last_reference;
+  if (n.first_reference) {
+    summary["reference_first"] = *n.first_reference;
+    summary["reference_last"] = *n.last_reference;
   }
   if (!n.turnaround_s.empty()) {
     std::vector<double> t = n.turnaround_s;
@@ -295,6 +297,7 @@ int run_program(int argc, char** argv) {
     objective.recover(replay.blocks);
     journal.open(dir, replay.whole_bytes);
     journal.rebuild_responses(replay.responses);
+    journal.restore_counts(replay.counts);
   } else {
     journal.open(dir);
   }
@@ -322,21 +325,30 @@ int run_program(int argc, char** argv) {
   try {
     session.run_until(xdream::budget::generations(c.generations), BestImageWriter{dir / "images"},
                       scores, checkpointer);
-  } catch (const rig::RigStop& stop) {
-    // A clean stop: the last checkpoint and the journal hold everything; --resume continues.
-    ended = rig::to_string(stop.reason());
-    code = 3;
-    journal.write({{"kind", "SESSION_END"}, {"ended", ended}, {"why", stop.what()}});
-    scores.write(session.history());
-    write_summary(dir, session, journal, ended);
+  } catch (const std::exception& e) {
+    // A clean stop: the last checkpoint and the journal hold everything; --resume continues. A
+    // full disk anywhere (images, scores, the checkpoint) is one too.
+    const auto* stop = dynamic_cast<const rig::RigStop*>(&e);
+    const bool disk_full = std::string(e.what()).find(std::strerror(ENOSPC)) != std::string::npos;
+    if (stop == nullptr && !disk_full) throw;
+    ended = stop != nullptr ? rig::to_string(stop->reason())
+                            : rig::to_string(rig::StopReason::disk_full);
+    try {  // what still fits on the disk
+      journal.write({{"kind", "SESSION_END"}, {"ended", ended}, {"why", e.what()}});
+      scores.write(session.history());
+      write_summary(dir, session, journal, ended);
+    } catch (const std::exception&) {
+    }
+    const std::string why = stop != nullptr ? e.what() : ended + ": " + e.what();
     std::fprintf(stderr, "xdream-rig: stopped (%s); --resume %s continues the session\n",
-                 stop.what(), dir.string().c_str());
-    return code;
+                 why.c_str(), dir.string().c_str());
+    return 3;
   }
   transport.finish();
   journal.write({{"kind", "SESSION_END"}, {"ended", ended}});
-  if (session.last_codes().size() > 0) {
+  if (session.last_codes().size() > 0)
     xdream::io::save_npy(dir / "codes.npy", session.last_codes());
+  if (session.state().best.code.size() > 0) {  // none when no image ever had a response
     xdream::io::save_npy(dir / "best_code.npy", xdream::Code(session.state().best.code));
     write_image(images.generate(session.state().best.code).front(), dir / "best.png");
   }

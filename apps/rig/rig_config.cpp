@@ -97,8 +97,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       ->transform(xdream_apps::enum_option<TransportKind>())
       ->default_str("file");
   app.add_option("--dir", c.dir,
-                 "The exchange directory the presentation computer shares (sockets: where the "
-                 "images are written; default RUN/rig/stimuli)")
+                 "The exchange directory the presentation computer shares (sockets: the folder "
+                 "the images are written to, for the rig to read; not needed with --transport "
+                 "zmq --inline-images)")
       ->group(rig);
   app.add_option("--listen", c.listen,
                  "Where a socket transport listens (default tcp://127.0.0.1:5555 for zmq, "

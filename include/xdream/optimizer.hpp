@@ -15,7 +15,8 @@
 
 namespace xdream {
 
-/// The flat spelling of the design card: five policies in one list.
+/// The flat spelling: the generator, the objective and the GA's three policies in one list (the
+/// concepts each must satisfy: docs/concepts.md).
 /// `GeneticOptimizer<G, O, Sel, Cross, Mut>` is `Optimizer<G, O, Genetic<Sel, Cross, Mut>>`.
 template <class G, class O, class Sel = BoltzmannSelection, class Cross = HeritabilityCrossover,
           class Mut = GaussianMutation>

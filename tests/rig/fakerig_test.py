@@ -635,7 +635,12 @@ def test_timed_faults():
     with Exchange("hang") as x:
         write_block(x.dir, "3fa2c9d1", 1)
         p = start(["--dir", x.dir, "--synthetic", "--hang-block", "1", "--max-blocks", "2"] + FAST)
-        time.sleep(1.0)
+        # The rig has begun block 1 once its progress file is there (its start may take a second
+        # or more on a loaded machine: LibTorch loads first); it hangs halfway, milliseconds later
+        # at this speed.
+        check(wait_for(lambda: os.path.exists(x.path("block001.progress.json"))),
+              "hang: block 1 never begun")
+        time.sleep(0.5)
         check(not os.path.exists(x.path("block001.mat")), "hang: block 1 answered")
         set_current(x.dir, "3fa2c9d1", 1, "closed")
         write_block(x.dir, "3fa2c9d1", 2, generation=1, attempt=2)

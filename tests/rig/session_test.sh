@@ -13,10 +13,11 @@
 set -uo pipefail
 rig=$1 fakerig=$2 src=$3 part=${4:-all}
 work=$(mktemp -d)
-pids=()
+pids=() mounted=()
 cleanup() {  # stops what this script started, by pid, then removes the temporary directory
   for pid in "${pids[@]}"; do kill -9 "$pid" 2> /dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2> /dev/null; done
+  for mount in "${mounted[@]}"; do umount "$mount" 2> /dev/null; done
   if [[ -n ${XDREAM_TEST_KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -233,7 +234,14 @@ if [[ $part == all || $part == config ]]; then
   bad_config impossible-deadline "a block could never finish" --dir "$work/cfg/exchange" --expected-block-s 60 --hard-deadline-s 10
   bad_config empty-references "holds no .png images" --dir "$work/cfg/exchange" --references "$work/cfg/empty-refs"
   bad_config missing-references "is not a directory" --dir "$work/cfg/exchange" --references "$work/cfg/none"
-  bad_config both-scores "either --score or --score-mean" --dir "$work/cfg/exchange" --channels a,b --score a --score-mean a,b
+  bad_config both-scores "one of --score, --score-mean and --score-pattern" --dir "$work/cfg/exchange" --channels a,b --score a --score-mean a,b
+  bad_config pattern-no-target "one of --pattern-target FILE and --pattern-reference NAME" --dir "$work/cfg/exchange" --channels a,b --score-pattern a,b
+  echo '[1, 2, 3]' > "$work/cfg/target.json"
+  bad_config pattern-target-length "3 values: expected 2" --dir "$work/cfg/exchange" --channels a,b --score-pattern a,b --pattern-target "$work/cfg/target.json"
+  echo '[1, "x"]' > "$work/cfg/bad-target.json"
+  bad_config pattern-target-text "holds something that is not a number" --dir "$work/cfg/exchange" --channels a,b --score-pattern a,b --pattern-target "$work/cfg/bad-target.json"
+  echo '[1, 2]' > "$work/cfg/target2.json"
+  bad_config pattern-zscore-no-references "the pattern needs them" --dir "$work/cfg/exchange" --channels a,b --score-pattern a,b --pattern-target "$work/cfg/target2.json" --pattern-zscore
   bad_config reps-zero "--reps: Value 0 not in range" --dir "$work/cfg/exchange" --reps 0
   bad_config session-chars "--session: expected 1 to 32 letters" --dir "$work/cfg/exchange" --session 'a/b'
   # A tag the exchange already has blocks of: their files would be taken for the new session's.
@@ -249,6 +257,46 @@ if [[ $part == all || $part == config ]]; then
   bad_config shared-exchange "is used by another session" --dir "$work/shared/exchange"
   kill "$holder" "$fakerig_pid" 2> /dev/null
   wait "$holder" "$fakerig_pid" 2> /dev/null
+fi
+
+if [[ $part == all || $part == config ]]; then
+  # An operator's SIGINT mid-session: a clean stop (exit 3, SESSION_END operator_abort).
+  start_fakerig interrupted
+  timeout 120 "$rig" --dir "$work/interrupted/exchange" --channels unit,noise --score unit \
+    --generations 2000 --out "$work/interrupted/run" "${quick[@]}" > /dev/null \
+    2> "$work/interrupted.err" &
+  session=$!; pids+=("$session")
+  for _ in $(seq 200); do
+    (($(grep -c BLOCK_CLOSED "$work/interrupted/run/rig/journal.jsonl" 2> /dev/null || echo 0) >= 3)) && break
+    sleep 0.05
+  done
+  kill -INT "$session"
+  wait "$session"
+  rc=$?
+  if ((rc == 3)) && [[ $(tail -1 "$work/interrupted/run/rig/journal.jsonl") == *'"ended":"operator_abort"'* ]]; then
+    pass "sigint: exit 3, the journal ends with SESSION_END operator_abort"
+  else
+    fail "sigint: exit $rc ($(tail -1 "$work/interrupted.err"); $(tail -1 "$work/interrupted/run/rig/journal.jsonl"))"
+  fi
+  kill "$fakerig_pid" 2> /dev/null
+
+  # A full disk under the run directory is a clean stop: exit 3, the reason, how to resume.
+  if mkdir -p "$work/small" && mount -t tmpfs -o size=400k tmpfs "$work/small" 2> /dev/null; then
+    mounted+=("$work/small")
+    start_fakerig full
+    timeout 120 "$rig" --dir "$work/full/exchange" --channels unit,noise --score unit \
+      --references "$work/refs" --generations 500 --out "$work/small/run" "${quick[@]}" \
+      > /dev/null 2> "$work/full.err"
+    rc=$?
+    if ((rc == 3)) && grep -q "stopped (disk_full" "$work/full.err" && grep -q -- "--resume" "$work/full.err"; then
+      pass "disk-full: exit 3, $(head -c 150 "$work/full.err")"
+    else
+      fail "disk-full: exit $rc ($(tail -2 "$work/full.err"))"
+    fi
+    kill "$fakerig_pid" 2> /dev/null
+  else
+    echo "skip disk-full: cannot mount a tmpfs here (needs root and mount rights)"
+  fi
 fi
 
 echo "$passes passed, $failures failed"

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,11 +20,19 @@ inline std::vector<std::vector<std::byte>> encode_block_pngs(const RigBlock& blo
                                                              const std::vector<std::string>& names,
                                                              int threads, bool fast) {
   std::vector<std::vector<std::byte>> encoded(block.stimuli.size());
+  // A failure on a worker (libpng's error, no memory) is carried out to the caller, never left
+  // to end the process.
+  std::vector<std::exception_ptr> failures(encoded.size());
   const auto encode = [&](std::size_t from, std::size_t step) {
     for (std::size_t i = from; i < encoded.size(); i += step) {
-      const RigImage& image = *block.stimuli[i].image;
-      encoded[i] = io::encode_png({image.pixels.data(), image.channels, image.height, image.width},
-                                  {.fast = fast}, names.at(i));
+      try {
+        const RigImage& image = *block.stimuli[i].image;
+        encoded[i] =
+            io::encode_png({image.pixels.data(), image.channels, image.height, image.width},
+                           {.fast = fast}, names.at(i));
+      } catch (...) {
+        failures[i] = std::current_exception();
+      }
     }
   };
   const std::size_t workers_wanted =
@@ -34,6 +43,8 @@ inline std::vector<std::vector<std::byte>> encode_block_pngs(const RigBlock& blo
       workers.emplace_back(encode, t, workers_wanted);
     encode(0, std::max<std::size_t>(workers_wanted, 1));
   }
+  for (const std::exception_ptr& failure : failures)
+    if (failure) std::rethrow_exception(failure);
   return encoded;
 }
 
