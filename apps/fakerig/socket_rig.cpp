@@ -477,7 +477,7 @@ class SocketRig {
         if (m.block == o_.crash_block && !o_.carried.restarted) crash(m);
         if (m.block == o_.partition_block && partitioned_.insert(m.block).second) partition(m);
         streamed = std::min(done, rows.stim_ids.size());
-        if (streamed > 0) send_result(m, rows, 0, streamed, false);
+        if (streamed > 0) send_result(m, rows, 0, streamed, false, 0, 0);
       }
       const double until = start + shift + result.trial_end_s[t] / o_.speed;
       serve_for(until - now_s());
@@ -493,7 +493,11 @@ class SocketRig {
     send(progress(m.block, result.rows.size(), result.valid, false));
     const bool late = o_.latency_s > 0.0 && (o_.latency_block == 0 || o_.latency_block == m.block);
     if (late) serve_for(o_.latency_s);
-    const json final_result = send_result(m, rows, streamed, rows.stim_ids.size(), true);
+    // The parts are numbered: xdream waits for a part that a dropped connection lost and the
+    // final one overtook.
+    const int parts = streamed > 0 ? 2 : 1;
+    const json final_result =
+        send_result(m, rows, streamed, rows.stim_ids.size(), true, parts - 1, parts);
     if (o_.result_before_ack) send(ack);
     finished_.insert(m.block);
     ++blocks_shown_;
@@ -506,7 +510,7 @@ class SocketRig {
       serve_for(o_.duplicate_delay_s);
       if (o_.duplicate_conflict) {
         FileRows other = compose_file(o_, {}, m, result, true);
-        send_result(m, other, 0, other.stim_ids.size(), true);
+        send_result(m, other, 0, other.stim_ids.size(), true, 0, 1);
         log_rows(other, m, "duplicate-conflict");
       } else {
         send(final_result);
@@ -527,7 +531,7 @@ class SocketRig {
 
   /// Sends rows [from, to) as a RESULT, kept until xdream acknowledges it.
   json send_result(const Manifest& m, const FileRows& rows, std::size_t from, std::size_t to,
-                   bool final) {
+                   bool final, int part, int parts) {
     json responses = json::array();
     for (std::size_t r = from; r < to; ++r) {
       json values = json::array();
@@ -542,7 +546,9 @@ class SocketRig {
                                      {"channels", o_.labels},
                                      {"window_ms", {50, 50 + o_.window_ms}},
                                      {"responses", responses},
-                                     {"final", final}});
+                                     {"final", final},
+                                     {"part", part}});
+    if (final) result["parts"] = parts;
     unacked_[result["seq"].get<std::int64_t>()] = result;
     send(result);
     return result;

@@ -123,11 +123,16 @@ class Rig:
     def send_results(self, final):  # the responses not sent yet; the final RESULT ends the block
         b = self.block  # add "window_ms": [from, to] and "baseline_ms" if you count in windows
         body = {"block_id": b["id"], "attempt": b["attempt"], "channels": OPTIONS.channels,
-                "responses": b["responses"][b["sent"]:], "final": final}
+                "responses": b["responses"][b["sent"]:], "final": final,
+                "part": b.setdefault("parts", 0)}  # numbered: xdream waits for a lost part
+        b["parts"] += 1
+        if final:
+            body["parts"] = b["parts"]
         b["sent"] = len(b["responses"])
         if final:  # the whole result of the last 20 blocks, in case xdream sends one again
             self.finished = dict(list(self.finished.items())[-19:])
-            self.finished["%s %d" % (b["session"], b["id"])] = dict(body, responses=b["responses"])
+            self.finished["%s %d" % (b["session"], b["id"])] = dict(
+                body, responses=b["responses"], part=0, parts=1)  # all of it, in one part
             self.block, self.blocks_done = None, self.blocks_done + 1
             print("block %d: %d valid of %d" % (b["id"], b["valid"], b["sent"]), flush=True)
         self.pending.append(self.send("RESULT", **body))  # kept until xdream acknowledges it

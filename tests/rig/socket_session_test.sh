@@ -164,6 +164,15 @@ if [[ $part == all || $part == crash ]]; then
   else
     fail "crash: the final codes differ from the uninterrupted session's"
   fi
+  # Each block's number, generation and valid count, as last closed.
+  blocks() {
+    $py -c "import json,sys; b={e['block']:(e['generation'],e['valid']) for e in map(json.loads, open(sys.argv[1])) if e['kind']=='BLOCK_CLOSED'}; print(sorted(b.items()))" "$1"
+  }
+  if [[ "$(blocks "$work/whole/run/rig/journal.jsonl")" == "$(blocks "$work/killed/run/rig/journal.jsonl")" ]]; then
+    pass "crash: the same blocks ($(blocks "$work/whole/run/rig/journal.jsonl" | tr -d ' ' | head -c 80))"
+  else
+    fail "crash: blocks $(blocks "$work/killed/run/rig/journal.jsonl") vs $(blocks "$work/whole/run/rig/journal.jsonl")"
+  fi
   nothing_lost killed && pass "crash: $(tail -1 "$work/killed/report.txt")" ||
     fail "crash: $(cat "$work/killed/report.txt")"
 fi

@@ -238,6 +238,31 @@ TEST_CASE("over TCP, a rig's messages become events and a BLOCK reaches it whole
     CHECK(client.next_of("CANCEL")["block_id"] == 1);
   }
 
+  SUBCASE("numbered parts: a final part that overtook an earlier one does not end the block") {
+    const auto part = [&](int number, bool final, const char* id) {
+      json body{
+          {"block_id", 1},       {"attempt", 1},
+          {"channels", {"ch0"}}, {"responses", {{{"stim_id", id}, {"rep", 0}, {"values", {1.0}}}}},
+          {"final", final},      {"part", number}};
+      if (final) body["parts"] = 2;
+      client.send(rig_message("RESULT", "sock", body).dump());
+      const auto r = poll_for<rig::Responses>(transport, clock);
+      REQUIRE(r.has_value());
+      return r->final;
+    };
+    CHECK_FALSE(part(1, true, "sock-g0-1"));  // part 0 was lost with a connection
+    CHECK(part(0, false, "sock-g0-0"));       // sent again: now the block is whole
+    client.send(rig_message("RESULT", "sock",
+                            {{"block_id", 1},
+                             {"responses", json::array()},
+                             {"part", 2},
+                             {"parts", 2},
+                             {"final", true}})
+                    .dump());
+    REQUIRE(poll_for<rig::Fault>(transport, clock).has_value());  // part 2 of 2: refused
+    CHECK(client.next_of("ERROR")["code"] == "bad_message");
+  }
+
   SUBCASE("a PING is answered; a message that breaks the protocol is refused with ERROR") {
     const json ping = rig_message("PING", "sock");
     client.send(ping.dump());

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace xdream::rig::protocol {
@@ -226,6 +227,18 @@ inline ResponseTable result(const nlohmann::json& m) {
   } catch (const rig::detail::JsonContent& e) {
     throw ProtocolError("bad_message", std::string("RESULT ") + e.what());
   }
+}
+
+/// A RESULT's optional part number and, on the final part, the number of parts (-1: not given).
+inline std::pair<long long, long long> result_parts(const nlohmann::json& m) {
+  constexpr long long most = 1'000'000;
+  const long long part = m.contains("part") ? detail::integer(m, "part", 0, most) : -1;
+  const long long parts = m.contains("parts") ? detail::integer(m, "parts", 1, most) : -1;
+  if (part >= 0 && parts >= 0 && part >= parts) {
+    throw ProtocolError("bad_message", "\"part\" = " + std::to_string(part) +
+                                           " is not below \"parts\" = " + std::to_string(parts));
+  }
+  return {part, parts};
 }
 
 /// The rig's name and instance from a HELLO ("name (instance)").

@@ -200,6 +200,10 @@ class SocketTransport {
     nlohmann::json body;
     std::vector<std::vector<std::byte>> frames;
   };
+  struct Parts {
+    std::set<long long> received;
+    long long total = -1;
+  };
   struct PendingAck {
     std::string peer;
     nlohmann::json body;
@@ -333,11 +337,23 @@ class SocketTransport {
           "wrong_session", "a RESULT of session '" + session + "', not '" + session_ + "'");
     }
     const ResponseTable table = protocol::result(m);
+    const auto [part, parts] = protocol::result_parts(m);
     Responses responses;
     responses.block =
         static_cast<std::uint32_t>(std::clamp<long long>(*table.block, 0, 0xFFFFFFFFLL));
     responses.channels = table.channels;
-    responses.final = table.final;
+    // Numbered parts: the block is complete once every part is in, whatever their order (a
+    // part lost with a connection comes again after the final one).
+    Parts& seen = parts_[responses.block];
+    if (part >= 0) seen.received.insert(part);
+    if (table.final && parts >= 0) seen.total = parts;
+    if (seen.total >= 0) {
+      responses.final = true;
+      for (long long i = 0; i < seen.total && responses.final; ++i)
+        responses.final = seen.received.count(i) > 0;
+    } else {
+      responses.final = table.final;
+    }
     responses.source = "RESULT " + std::to_string(seq) + " from " + peer_name_;
     Issued* issued = nullptr;
     if (const auto it = issued_.find(responses.block); it != issued_.end()) issued = &it->second;
@@ -392,6 +408,7 @@ class SocketTransport {
   RigTime last_sent_{0}, last_heard_{0};
   std::optional<Outstanding> outstanding_;
   std::map<std::uint32_t, Issued> issued_;
+  std::map<std::uint32_t, Parts> parts_;
   std::vector<PendingAck> pending_acks_;
 };
 
