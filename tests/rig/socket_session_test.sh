@@ -88,6 +88,27 @@ whole_session() {  # whole_session PART SOCKET ENDPOINT EXTRA-RIG-ARGS...
     else
       fail "$name: a message breaks the schema: $(grep -m3 -i 'fail\|invalid' "$work/$name/schema.txt")"
     fi
+    # RESULT before ACK and the rig's clock 2 h ahead: seen in the messages, handled (the
+    # session completed, nothing lost).
+    if $py - "$work/$name/run/rig/protocol.jsonl" << 'PY'; then
+import datetime, json, sys
+msgs = [json.loads(line) for line in open(sys.argv[1])]
+first = {}
+for m in msgs:
+    if m["dir"] == "in" and m["msg"]["type"] in ("RESULT", "ACK"):
+        first.setdefault((m["msg"]["block_id"], m["msg"]["type"]), len(first))
+reordered = [b for (b, t), i in first.items() if t == "ACK" and first.get((b, "RESULT"), 1e9) < i]
+t = lambda m: datetime.datetime.fromisoformat(m["msg"]["t_wall"].replace("Z", "+00:00"))
+rig = next(m for m in msgs if m["dir"] == "in")
+ours = next(m for m in msgs if m["dir"] == "out")
+offset = (t(rig) - t(ours)).total_seconds()
+assert reordered and 7000 < offset < 7400, (reordered, offset)
+print(f"{len(reordered)} blocks answered RESULT before ACK; rig clock {offset:.0f} s ahead")
+PY
+      pass "$name: reordering and the clock offset were in the session and handled"
+    else
+      fail "$name: no RESULT before ACK, or no clock offset, in the messages"
+    fi
     (($(journal_count "$name" PEER_UP) >= 2)) &&
       pass "$name: the rig's restart and the partition seen ($(journal_count "$name" PEER_UP) PEER_UP)" ||
       fail "$name: fewer than 2 PEER_UP entries"
