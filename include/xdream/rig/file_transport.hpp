@@ -421,6 +421,13 @@ class FileTransport {
       quarantine(path, "stale: the file is of session '" + *table.session + "'", events);
       return;
     }
+    if (table.block && *table.block != static_cast<long long>(number)) {
+      quarantine(path,
+                 "its block_id " + std::to_string(*table.block) + " is not its name's block " +
+                     std::to_string(number),
+                 events);
+      return;
+    }
     Responses responses;
     responses.block = number;
     responses.channels = table.channels;
