@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -234,43 +235,42 @@ fs::path fresh_root() {
   return root;
 }
 
-void BM_RigTurnaround_Tcp(benchmark::State& state) {
+// One turnaround benchmark: `make(root, clock)` builds its transport.
+template <class Make>
+void run_turnaround(benchmark::State& state, Make make) {
   xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
   const fs::path root = fresh_root();
   rig::SteadyClock clock;
   {
-    TimedSocket<rig::TcpLink, xdream_bench::TcpRig> transport("127.0.0.1:0", clock,
-                                                              {.images = root / "exchange"});
-    turnaround(state, transport, clock, root);
+    const auto transport = make(root, clock);
+    turnaround(state, *transport, clock, root);
   }
   fs::remove_all(root);
+}
+
+void BM_RigTurnaround_Tcp(benchmark::State& state) {
+  run_turnaround(state, [](const fs::path& root, rig::SteadyClock& clock) {
+    return std::make_unique<TimedSocket<rig::TcpLink, xdream_bench::TcpRig>>(
+        "127.0.0.1:0", clock, rig::SocketTransportOptions{.images = root / "exchange"});
+  });
 }
 BENCHMARK(BM_RigTurnaround_Tcp)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);
 
 void BM_RigTurnaround_Zmq(benchmark::State& state) {
-  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
-  const fs::path root = fresh_root();
-  rig::SteadyClock clock;
-  {
-    TimedSocket<rig::ZmqLink, xdream_bench::ZmqRig> transport("tcp://127.0.0.1:*", clock,
-                                                              {.inline_images = true});
-    turnaround(state, transport, clock, root);
-  }
-  fs::remove_all(root);
+  run_turnaround(state, [](const fs::path&, rig::SteadyClock& clock) {
+    return std::make_unique<TimedSocket<rig::ZmqLink, xdream_bench::ZmqRig>>(
+        "tcp://127.0.0.1:*", clock, rig::SocketTransportOptions{.inline_images = true});
+  });
 }
 BENCHMARK(BM_RigTurnaround_Zmq)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);
 
 void BM_RigTurnaround(benchmark::State& state) {
-  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
-  const fs::path root = fresh_root();
-  rig::SteadyClock clock;
-  {
-    TimedTransport transport{
-        rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})};
-    transport.files.set_archive(root / "run" / "rig" / "raw");
-    turnaround(state, transport, clock, root);
-  }
-  fs::remove_all(root);
+  run_turnaround(state, [](const fs::path& root, rig::SteadyClock& clock) {
+    std::unique_ptr<TimedTransport> transport(new TimedTransport{
+        rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})});
+    transport->files.set_archive(root / "run" / "rig" / "raw");
+    return transport;
+  });
 }
 BENCHMARK(BM_RigTurnaround)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);
 

@@ -349,24 +349,7 @@ class Rig {
                        .reference_max = reference_max_,
                        .never_score_id = never_score_id_,
                        .blocks_shown = blocks_shown_};
-    std::vector<std::string> args;
-    for (int i = 0; i < argc_; ++i) {
-      const std::string arg = argv_[i];
-      if (arg == "--internal-state") {
-        ++i;
-        continue;
-      }
-      if (arg.rfind("--internal-state=", 0) == 0) continue;
-      args.push_back(arg);
-    }
-    args.push_back("--internal-state");
-    args.push_back(encode_carried_state(state));
-    std::vector<char*> pointers;
-    for (std::string& arg : args) pointers.push_back(arg.data());
-    pointers.push_back(nullptr);
-    ::execv("/proc/self/exe", pointers.data());
-    throw std::runtime_error(std::string("the restart after the crash fault failed: ") +
-                             std::strerror(errno));
+    restart_with(state, argc_, argv_);
   }
 
   /// Waits (at most --take-wait-s) until xdream has taken `file` away; false when a stop was

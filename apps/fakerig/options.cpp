@@ -4,14 +4,20 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
+
+#include <unistd.h>
 
 namespace xdream_fakerig {
 namespace {
@@ -167,6 +173,27 @@ std::string encode_carried_state(const CarriedState& state) {
                    {"blocks_shown", state.blocks_shown}};
   if (state.reference_max) j["reference_max"] = *state.reference_max;
   return j.dump();
+}
+
+void restart_with(const CarriedState& state, int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--internal-state") {
+      ++i;
+      continue;
+    }
+    if (arg.rfind("--internal-state=", 0) == 0) continue;
+    args.push_back(arg);
+  }
+  args.push_back("--internal-state");
+  args.push_back(encode_carried_state(state));
+  std::vector<char*> pointers;
+  for (std::string& arg : args) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  ::execv("/proc/self/exe", pointers.data());
+  throw std::runtime_error(std::string("the restart after the crash fault failed: ") +
+                           std::strerror(errno));
 }
 
 std::optional<int> parse_command_line(int argc, char** argv, RigOptions& o,

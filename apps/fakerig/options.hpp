@@ -125,4 +125,8 @@ std::optional<int> parse_command_line(int argc, char** argv, RigOptions& options
 /// The internal option's value for the restarted process.
 std::string encode_carried_state(const CarriedState& state);
 
+/// The crash fault's restart: executes this program again with the same command line and
+/// `state` as its internal option. Throws std::runtime_error when it cannot.
+[[noreturn]] void restart_with(const CarriedState& state, int argc, char** argv);
+
 }  // namespace xdream_fakerig

@@ -6,6 +6,7 @@
 
 #include <xdream/io/png.hpp>
 #include <xdream/io/sha256.hpp>
+#include <xdream/rig/protocol.hpp>
 
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
@@ -272,20 +273,10 @@ class SocketRig {
 
   /// The rig's wall time, off by --clock-offset-s.
   std::string wall_time() const {
-    const auto now = std::chrono::system_clock::now() +
-                     std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                         std::chrono::duration<double>(o_.clock_offset_s));
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-        1000;
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    char text[96];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                  static_cast<int>(ms));
-    return text;
+    return xdream::rig::protocol::wall_time(
+        std::chrono::system_clock::now() +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(o_.clock_offset_s)));
   }
 
   json message(const char* type, json body = json::object()) {
@@ -599,25 +590,7 @@ class SocketRig {
                              .reference_max = reference_max_,
                              .never_score_id = never_score_id_,
                              .blocks_shown = blocks_shown_};
-    std::vector<std::string> args;
-    for (int i = 0; i < argc_; ++i) {
-      const std::string arg = argv_[i];
-      if (arg == "--internal-state") {
-        ++i;
-        continue;
-      }
-      if (arg.rfind("--internal-state=", 0) == 0) continue;
-      args.push_back(arg);
-    }
-    args.push_back("--internal-state");
-    args.push_back(encode_carried_state(state));
-    std::vector<char*> pointers;
-    for (std::string& arg : args) pointers.push_back(arg.data());
-    pointers.push_back(nullptr);
-    ::execv("/proc/self/exe", pointers.data());
-    std::fprintf(stderr, "xdream-fakerig: the restart after the crash failed: %s\n",
-                 std::strerror(errno));
-    std::_Exit(1);
+    restart_with(state, argc_, argv_);
   }
 
   void log_rows(const FileRows& rows, const Manifest& m, const std::string& extra) {

@@ -288,15 +288,10 @@ void JournalFile::record(const JournalEntry& entry) {
   nlohmann::json line = to_json(entry);
   if ((entry.kind == EntryKind::block_submitted || entry.kind == EntryKind::block_reattached) &&
       entry.submitted != nullptr) {
-    char prefix[32];
-    std::snprintf(prefix, sizeof prefix, "block%03u", entry.block);
     std::vector<std::string>& names = block_files_[entry.block];
-    names = {std::string(prefix) + ".manifest.json"};
-    for (std::size_t i = 0; i < entry.submitted->stimuli.size(); ++i) {
-      char index[24];
-      std::snprintf(index, sizeof index, "_%03zu_", i);
-      names.push_back(prefix + std::string(index) + entry.submitted->stimuli[i].id + ".png");
-    }
+    names = {xdream::rig::block_name(entry.block) + ".manifest.json"};
+    for (std::size_t i = 0; i < entry.submitted->stimuli.size(); ++i)
+      names.push_back(xdream::rig::image_file_name(entry.block, i, entry.submitted->stimuli[i].id));
   }
   if (entry.kind == EntryKind::block_submitted) {
     // The codes the block shows, on disk before the block is sent.
@@ -305,16 +300,8 @@ void JournalFile::record(const JournalEntry& entry) {
     const fs::path dir = run_ / "rig" / "blocks" / name;
     std::error_code error;
     fs::create_directories(dir, error);
-    if (codes_ != nullptr && codes_->size() > 0) {
-      try {
-        xdream::io::save_npy(dir / "codes.npy", *codes_);
-      } catch (const std::exception& e) {
-        if (std::string(e.what()).find(std::strerror(ENOSPC)) != std::string::npos) {
-          throw xdream::rig::RigStop(xdream::rig::StopReason::disk_full, e.what());
-        }
-        throw;
-      }
-    }
+    if (codes_ != nullptr && codes_->size() > 0)
+      xdream::rig::stop_if_disk_full([&] { xdream::io::save_npy(dir / "codes.npy", *codes_); });
     if (last_closed_t_ >= 0.0) {
       line["turnaround_s"] = entry.t - last_closed_t_;
       counts_.turnaround_s.push_back(entry.t - last_closed_t_);

@@ -329,7 +329,7 @@ int run_program(int argc, char** argv) {
     // A clean stop: the last checkpoint and the journal hold everything; --resume continues. A
     // full disk anywhere (images, scores, the checkpoint) is one too.
     const auto* stop = dynamic_cast<const rig::RigStop*>(&e);
-    const bool disk_full = std::string(e.what()).find(std::strerror(ENOSPC)) != std::string::npos;
+    const bool disk_full = rig::is_disk_full(e);
     if (stop == nullptr && !disk_full) throw;
     ended = stop != nullptr ? rig::to_string(stop->reason())
                             : rig::to_string(rig::StopReason::disk_full);

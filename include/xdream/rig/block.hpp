@@ -4,7 +4,9 @@
 /// reference images) in blocks, and what the rig sends back (responses), in the vocabulary of
 /// every transport.
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,5 +56,21 @@ struct RigResponse {
   std::string channel;
   double value = 0.0;
 };
+
+/// A block's name in file names: "block007", "block1234".
+inline std::string block_name(std::uint32_t number) {
+  char name[32];
+  std::snprintf(name, sizeof name, "block%03u", number);
+  return name;
+}
+
+/// The PNG file of stimulus `index` of block `number`, as every transport and the record name
+/// it: "block007_003_<stim_id>.png".
+inline std::string image_file_name(std::uint32_t number, std::size_t index,
+                                   const std::string& stim_id) {
+  char position[24];
+  std::snprintf(position, sizeof position, "_%03zu_", index);
+  return block_name(number) + position + stim_id + ".png";
+}
 
 }  // namespace xdream::rig

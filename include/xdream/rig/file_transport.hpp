@@ -173,9 +173,7 @@ class FileTransport {
     issued.block = block;
     const std::string prefix = block_name(block.number);
     for (std::size_t i = 0; i < block.stimuli.size(); ++i) {
-      char index[24];
-      std::snprintf(index, sizeof index, "%03zu", i);
-      issued.files.push_back(prefix + "_" + index + "_" + block.stimuli[i].id + ".png");
+      issued.files.push_back(image_file_name(block.number, i, block.stimuli[i].id));
       issued.ids.push_back(block.stimuli[i].id);
     }
     const std::filesystem::path manifest = exchange_ / (prefix + ".manifest.json");
@@ -242,12 +240,6 @@ class FileTransport {
     return text;
   }
 
-  static std::string block_name(std::uint32_t number) {
-    char name[32];
-    std::snprintf(name, sizeof name, "block%03u", number);
-    return name;
-  }
-
   // The block number of `blockNNN.mat|h5|json` (not of manifests or progress files).
   static std::optional<std::uint32_t> response_block(const std::string& name) {
     if (name.rfind("block", 0) != 0) return std::nullopt;
@@ -271,24 +263,11 @@ class FileTransport {
     return out;
   }
 
-  // A write that fails for want of space ends the session cleanly.
-  template <class F>
-  static void writing(F&& write) {
-    try {
-      write();
-    } catch (const std::exception& e) {
-      if (std::string(e.what()).find(std::strerror(ENOSPC)) != std::string::npos) {
-        throw RigStop(StopReason::disk_full, e.what());
-      }
-      throw;
-    }
-  }
-
   void write_block(const RigBlock& block, const Issued& issued) {
     const std::vector<std::vector<std::byte>> encoded =
         detail::encode_block_pngs(block, issued.files, options_.png_threads, options_.fast_png);
     nlohmann::json stimuli = nlohmann::json::array();
-    writing([&] {
+    stop_if_disk_full([&] {
       for (std::size_t i = 0; i < encoded.size(); ++i) {
         io::write_file_atomically(exchange_ / issued.files[i], encoded[i],
                                   io::Durability::deferred);
@@ -320,7 +299,7 @@ class FileTransport {
                                  {"block", current_},
                                  {"manifest", block_name(current_) + ".manifest.json"},
                                  {"status", status}};
-    writing([&] { write_text(exchange_ / "current_block.json", current.dump() + "\n"); });
+    stop_if_disk_full([&] { write_text(exchange_ / "current_block.json", current.dump() + "\n"); });
   }
 
   static void write_text(const std::filesystem::path& path, const std::string& text) {
@@ -474,7 +453,7 @@ class FileTransport {
   // A byte-for-byte copy in the raw archive (a name of its own when one is there already).
   void archive(const std::filesystem::path& path) {
     if (raw_.empty()) throw std::logic_error("xdream::rig::FileTransport: no archive directory");
-    writing([&] {
+    stop_if_disk_full([&] {
       const std::vector<std::byte> bytes = io::read_file(path);
       io::write_file_atomically(unique(raw_ / path.filename()), bytes);
     });

@@ -51,9 +51,9 @@ inline bool is_rig_message(std::string_view type) {
   return false;
 }
 
-/// The wall time as ISO 8601 UTC with milliseconds: 2026-12-02T06:10:00.123Z.
-inline std::string wall_time() {
-  const auto now = std::chrono::system_clock::now();
+/// A wall time (default: now) as ISO 8601 UTC with milliseconds: 2026-12-02T06:10:00.123Z.
+inline std::string wall_time(
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;

@@ -111,12 +111,8 @@ class SocketTransport {
   void submit(const RigBlock& block) {
     flush_acks();
     Issued issued;
-    char prefix[32];
-    std::snprintf(prefix, sizeof prefix, "block%03u", block.number);
     for (std::size_t i = 0; i < block.stimuli.size(); ++i) {
-      char index[24];
-      std::snprintf(index, sizeof index, "_%03zu_", i);
-      issued.files.push_back(prefix + std::string(index) + block.stimuli[i].id + ".png");
+      issued.files.push_back(image_file_name(block.number, i, block.stimuli[i].id));
       issued.ids.push_back(block.stimuli[i].id);
     }
     std::vector<std::vector<std::byte>> encoded =
@@ -132,15 +128,11 @@ class SocketTransport {
       }
     }
     if (!options_.inline_images) {
-      try {
+      stop_if_disk_full([&] {
         for (std::size_t i = 0; i < encoded.size(); ++i)
           io::write_file_atomically(sources[i].path, encoded[i], io::Durability::deferred);
         io::sync_file_system(options_.images);
-      } catch (const std::exception& e) {
-        if (std::string(e.what()).find(std::strerror(ENOSPC)) != std::string::npos)
-          throw RigStop(StopReason::disk_full, e.what());
-        throw;
-      }
+      });
       encoded.clear();
     }
     outstanding_ = Outstanding{block.number, nlohmann::json::object(), std::move(encoded)};

@@ -3,6 +3,9 @@
 /// The clean stops of a rig session: only these end a run before its budget (every other fault
 /// becomes NaN and a journal entry).
 
+#include <cerrno>
+#include <cstring>
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -38,5 +41,24 @@ class RigStop : public std::runtime_error {
  private:
   StopReason reason_;
 };
+
+/// Whether a write failed for want of space (the message of the writers' errors names it).
+inline bool is_disk_full(const std::exception& e) {
+  return std::string(e.what()).find(std::strerror(ENOSPC)) != std::string::npos;
+}
+
+/// Runs `write`; a failure for want of space ends the session cleanly (RigStop disk_full), any
+/// other failure goes on as it was.
+template <class F>
+void stop_if_disk_full(F&& write) {
+  try {
+    write();
+  } catch (const RigStop&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (is_disk_full(e)) throw RigStop(StopReason::disk_full, e.what());
+    throw;
+  }
+}
 
 }  // namespace xdream::rig
