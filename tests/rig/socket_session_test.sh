@@ -17,18 +17,7 @@
 # Usage: socket_session_test.sh XDREAM_RIG XDREAM_FAKERIG SOURCE_DIR [part]
 set -uo pipefail
 rig=$1 fakerig=$2 src=$3 part=${4:-all}
-work=$(mktemp -d)
-pids=()
-cleanup() {  # stops what this script started, by pid, then removes the temporary directory
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2> /dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2> /dev/null; done
-  if [[ -n ${XDREAM_TEST_KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-failures=0 passes=0
-pass() { passes=$((passes + 1)); echo "ok   $*"; }
-fail() { failures=$((failures + 1)); echo "FAIL $*"; }
-py=/usr/bin/python3
+source "$src/tests/rig/session_common.sh"
 
 quick=(--expected-block-s 0.2 --soft-min-s 0.5 --hard-deadline-s 30 --poll-s 0.01 --seed 1 --quiet)
 # Reference images: Fashion-MNIST test images (28x28 grey, what the bundled generator draws).
@@ -54,18 +43,6 @@ run_rig() {  # run_rig NAME GENERATIONS TRANSPORT ENDPOINT ARGS...: returns xdre
     --references "$work/refs" --generations "$generations" \
     --out "$work/$name/run" "${quick[@]}" "$@" \
     > "$work/$name/rig.out" 2> "$work/$name/rig.err"
-}
-journal_count() {  # journal_count NAME KIND [REASON-PREFIX]
-  $py - "$work/$1/run/rig/journal.jsonl" "$2" "${3:-}" << 'PY'
-import json, sys
-path, kind, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
-print(sum(1 for line in open(path) for e in [json.loads(line)]
-          if e["kind"] == kind and e.get("reason", "").startswith(prefix)))
-PY
-}
-nothing_lost() {  # nothing_lost NAME
-  $py "$src/tools/rig_report.py" "$work/$1/run" --fakerig-log "$work/$1/fakerig.jsonl" \
-    > "$work/$1/report.txt" 2>&1
 }
 schema_valid() {  # schema_valid NAME: every message of the session against the JSON Schemas
   $py "$src/tests/rig/protocol_schema_test.py" "$work/$1/run/rig/protocol.jsonl" \
@@ -157,22 +134,8 @@ if [[ $part == all || $part == crash ]]; then
   kill "$fakerig_pid" 2> /dev/null
   endpoint="tcp://127.0.0.1:$(free_port)"
   start_fakerig killed zmq "$endpoint" --fixation-break 0.1
-  kills=0 rounds=0
-  seed=${XDREAM_TEST_SEED:-$RANDOM}
-  echo "crash: kill points drawn with seed $seed"
-  draw() { seed=$(((seed * 1103515245 + 12345) % 2147483648)); echo $((seed % $1 + 1)); }
-  export XDREAM_RIG_KILL_AT_ENTRY
-  XDREAM_RIG_KILL_AT_ENTRY=$(draw 12)
-  run_rig killed "$generations" zmq "$endpoint" --inline-images --session sock-crash
-  rc=$?
-  while ((rc != 0 && rounds < 30)); do
-    rounds=$((rounds + 1))
-    ((rc == 137)) && kills=$((kills + 1))
-    XDREAM_RIG_KILL_AT_ENTRY=$((kills < 6 ? $(draw 15) : 1000000))
-    timeout 180 "$rig" --resume "$work/killed/run" > "$work/killed/rig.out" 2> "$work/killed/rig.err"
-    rc=$?
-  done
-  unset XDREAM_RIG_KILL_AT_ENTRY
+  kill_and_resume 6 30 run_rig killed "$generations" zmq "$endpoint" --inline-images \
+    --session sock-crash
   kill "$fakerig_pid" 2> /dev/null
   if ((kills >= 5)) && [[ -f $work/killed/run/DONE ]]; then
     pass "crash: $kills kills with SIGKILL, resumed $rounds times over ZeroMQ, completed"
@@ -185,10 +148,6 @@ if [[ $part == all || $part == crash ]]; then
   else
     fail "crash: the final codes differ from the uninterrupted session's"
   fi
-  # Each block's number, generation and valid count, as last closed.
-  blocks() {
-    $py -c "import json,sys; b={e['block']:(e['generation'],e['valid']) for e in map(json.loads, open(sys.argv[1])) if e['kind']=='BLOCK_CLOSED'}; print(sorted(b.items()))" "$1"
-  }
   if [[ "$(blocks "$work/whole/run/rig/journal.jsonl")" == "$(blocks "$work/killed/run/rig/journal.jsonl")" ]]; then
     pass "crash: the same blocks ($(blocks "$work/whole/run/rig/journal.jsonl" | tr -d ' ' | head -c 80))"
   else
