@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -36,14 +37,14 @@ class SessionTransport {
         description_ = "exchange " + c.dir;
         break;
       case TransportKind::zmq: {
-        zmq_ = std::make_unique<xdream::rig::ZmqLink>(endpoint(c));
+        zmq_ = listen<xdream::rig::ZmqLink>(c);
         transport_ = std::make_unique<Zmq>(*zmq_, clock, socket);
         description_ = "ZeroMQ " + zmq_->endpoint() +
                        (c.inline_images ? ", images inline" : ", images in " + c.dir);
         break;
       }
       case TransportKind::tcp:
-        tcp_ = std::make_unique<xdream::rig::TcpLink>(endpoint(c));
+        tcp_ = listen<xdream::rig::TcpLink>(c);
         transport_ = std::make_unique<Tcp>(*tcp_, clock, socket);
         description_ = "TCP " + tcp_->endpoint() + ", images in " + c.dir;
         break;
@@ -54,6 +55,16 @@ class SessionTransport {
   static std::string endpoint(const RigConfig& c) {
     if (!c.listen.empty()) return c.listen;
     return c.transport == TransportKind::zmq ? "tcp://127.0.0.1:5555" : "127.0.0.1:5556";
+  }
+
+  /// The link listening where --listen says; its refusal names the option.
+  template <class Link>
+  static std::unique_ptr<Link> listen(const RigConfig& c) {
+    try {
+      return std::make_unique<Link>(endpoint(c));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("option --listen = " + endpoint(c) + ": " + e.what());
+    }
   }
 
   /// The run's record of what arrived: response files (file), or every message (sockets).

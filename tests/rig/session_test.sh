@@ -194,6 +194,8 @@ if [[ $part == all || $part == config ]]; then
   bad_config pattern-target-text "holds something that is not a number" --dir "$work/cfg/exchange" --channels a,b --score-pattern a,b --pattern-target "$work/cfg/bad-target.json"
   echo '[1, 2]' > "$work/cfg/target2.json"
   bad_config pattern-zscore-no-references "the pattern needs them" --dir "$work/cfg/exchange" --channels a,b --score-pattern a,b --pattern-target "$work/cfg/target2.json" --pattern-zscore
+  bad_config listen-bad "option --listen = nonsense: xdream::rig::TcpLink: 'nonsense' is not HOST:PORT" --transport tcp --listen nonsense --dir "$work/cfg/exchange"
+  bad_config listen-file "option --listen = 127.0.0.1:5556: expected no address with --transport file" --dir "$work/cfg/exchange" --listen 127.0.0.1:5556
   bad_config reps-zero "--reps: Value 0 not in range" --dir "$work/cfg/exchange" --reps 0
   bad_config session-chars "--session: expected 1 to 32 letters" --dir "$work/cfg/exchange" --session 'a/b'
   # A tag the exchange already has blocks of: their files would be taken for the new session's.
