@@ -24,7 +24,7 @@ LAYERS = [
          "xdream/objectives/*", "xdream/generators/*", "xdream/rig/clock.hpp",
          "xdream/rig/block.hpp", "xdream/rig/events.hpp", "xdream/rig/transport.hpp",
          "xdream/rig/stop.hpp", "xdream/rig/options.hpp", "xdream/rig/journal.hpp",
-         "xdream/rig/objective.hpp", "xdream/rig/link.hpp"]),
+         "xdream/rig/objective.hpp", "xdream/rig/link.hpp", "xdream/rig/threads.hpp"]),
     (4, ["xdream/driver.hpp", "xdream/any_algorithm.hpp", "xdream/any_objective.hpp",
          "xdream/callbacks/progress.hpp", "xdream/callbacks/csv_log.hpp",
          "xdream/callbacks/early_stop.hpp", "xdream/callbacks/scores_file.hpp"]),

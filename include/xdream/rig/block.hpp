@@ -27,11 +27,13 @@ using RigImages = std::vector<RigImage>;
 enum class StimulusKind { synthetic, reference };
 
 /// One stimulus of a block. Ids are unique within a session: `SESSION-gG-I` for image I of
-/// generation G, `ref-NAME` for a reference image.
+/// generation G (`SESSION-NAME-gG-I` in a session of several optimizers, NAME the thread's),
+/// `ref-NAME` for a reference image.
 struct RigStimulus {
   std::string id;
   StimulusKind kind = StimulusKind::synthetic;
   std::shared_ptr<const RigImage> image;
+  int thread = -1;  ///< a synthetic image's optimizer (its index in the session); -1: a reference
 };
 
 /// A block: the stimuli shown together, in the order to show them (already shuffled).

@@ -98,6 +98,8 @@ struct JournalEntry {
   /// (NaN: not known yet)
   double reference_drift = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> scores{};  ///< generation_done
+  /// generation_done, reissue: the optimizer's name in a session of several (else empty)
+  std::string thread{};
 };
 
 /// Receives the journal: `record(entry)` must have made the entry durable (written, synced)

@@ -132,14 +132,17 @@ class RigObjective {
       references_.push_back({id, StimulusKind::reference,
                              std::make_shared<const RigImage>(std::move(reference.image))});
     }
-    const ScorePolicy& policy = options_.score;
-    if (!policy.target_reference.empty() && names.count("ref-" + policy.target_reference) == 0) {
-      throw std::invalid_argument("xdream::rig::RigObjective: the pattern's target reference '" +
-                                  policy.target_reference + "' is not one of the reference images");
-    }
-    if (policy.zscore && references_.empty()) {
-      throw std::invalid_argument(
-          "xdream::rig::RigObjective: z-scoring a pattern needs reference images");
+    for (std::size_t t = 0; t < options_.thread_count(); ++t) {
+      const ScorePolicy& policy = options_.score_of(t);
+      if (!policy.target_reference.empty() && names.count("ref-" + policy.target_reference) == 0) {
+        throw std::invalid_argument("xdream::rig::RigObjective: the pattern's target reference '" +
+                                    policy.target_reference +
+                                    "' is not one of the reference images");
+      }
+      if (policy.zscore && references_.empty()) {
+        throw std::invalid_argument(
+            "xdream::rig::RigObjective: z-scoring a pattern needs reference images");
+      }
     }
     transport_->open(RigSession{state_.session, state_.channels});
   }
@@ -150,27 +153,62 @@ class RigObjective {
   RigObjective& operator=(RigObjective&&) noexcept = default;
 
   /// Shows `images` (one generation) and returns their scores (NaN: no response after every
-  /// re-show). Throws RigStop to end the session cleanly.
+  /// re-show). Throws RigStop to end the session cleanly. For a session of one optimizer.
   Scores evaluate(const RigImages& images) {
-    if (images.empty()) throw std::invalid_argument("xdream::rig::RigObjective: no images");
-    const std::uint32_t generation = state_.generation;
-    std::vector<RigStimulus> synthetic;
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      const std::string id =
-          state_.session + "-g" + std::to_string(generation) + "-" + std::to_string(i);
-      check_image(images[i], id);
-      synthetic.push_back(
-          {id, StimulusKind::synthetic, std::make_shared<const RigImage>(images[i])});
+    if (options_.thread_count() != 1) {
+      throw std::logic_error(
+          "xdream::rig::RigObjective: a session of several optimizers is evaluated with "
+          "evaluate_threads");
     }
+    return std::move(evaluate_threads({&images}).front());
+  }
+
+  /// Shows one generation of every optimizer of the session together: `images[t]` is thread
+  /// t's (nullptr: the thread is done and shows nothing). Every block holds the images of the
+  /// threads still waiting for scores and the reference images, shuffled; responses are
+  /// routed back by stimulus id and scored with each thread's own policy. A thread with too
+  /// few responses is shown again (a new attempt, its images only); the others keep their
+  /// scores. Returns one Scores per thread (empty for a thread that showed nothing).
+  std::vector<Scores> evaluate_threads(const std::vector<const RigImages*>& images) {
+    const std::size_t threads = options_.thread_count();
+    if (images.size() != threads) {
+      throw std::invalid_argument("xdream::rig::RigObjective: " + std::to_string(images.size()) +
+                                  " threads' images for a session of " + std::to_string(threads));
+    }
+    const std::uint32_t generation = state_.generation;
+    std::vector<std::vector<RigStimulus>> synthetic(threads);
+    std::vector<bool> waiting(threads, false);
+    for (std::size_t t = 0; t < threads; ++t) {
+      if (images[t] == nullptr) continue;
+      if (images[t]->empty()) throw std::invalid_argument("xdream::rig::RigObjective: no images");
+      waiting[t] = true;
+      const std::string prefix = state_.session +
+                                 (options_.threads.empty() ? "" : "-" + options_.threads[t].name) +
+                                 "-g" + std::to_string(generation) + "-";
+      for (std::size_t i = 0; i < images[t]->size(); ++i) {
+        const std::string id = prefix + std::to_string(i);
+        check_image((*images[t])[i], id);
+        synthetic[t].push_back({id, StimulusKind::synthetic,
+                                std::make_shared<const RigImage>((*images[t])[i]),
+                                static_cast<int>(t)});
+      }
+    }
+    if (std::find(waiting.begin(), waiting.end(), true) == waiting.end()) {
+      throw std::invalid_argument("xdream::rig::RigObjective: no thread has images");
+    }
+    std::vector<Scores> result(threads);
     for (std::uint32_t attempt = 1;; ++attempt) {
       Collected collected;
       attempt_blocks_.clear();
-      std::vector<RigStimulus> pending = synthetic;
+      std::vector<RigStimulus> pending;
+      for (std::size_t t = 0; t < threads; ++t) {
+        if (waiting[t]) pending.insert(pending.end(), synthetic[t].begin(), synthetic[t].end());
+      }
       for (int round = 0;; ++round) {
         run_block(make_block(generation, attempt, round > 0, pending), collected);
         pending.erase(std::remove_if(pending.begin(), pending.end(),
                                      [&](const RigStimulus& s) {
-                                       return !std::isnan(score_of(collected, s.id));
+                                       return !std::isnan(score_of(collected, s.id, policy(s)));
                                      }),
                       pending.end());
         if (pending.empty() || round == options_.max_reshows) break;
@@ -180,35 +218,47 @@ class RigObjective {
                 .reason = std::to_string(pending.size()) + " images without a response",
                 .total = static_cast<int>(pending.size())});
       }
-      const Scores scores = generation_scores(collected, synthetic);
-      int valid = 0;
-      for (Index i = 0; i < scores.size(); ++i) valid += std::isnan(scores[i]) ? 0 : 1;
-      const double fraction = static_cast<double>(valid) / static_cast<double>(synthetic.size());
-      if (fraction >= options_.min_valid_fraction) {
-        JournalEntry done{.kind = EntryKind::generation_done,
-                          .generation = generation,
-                          .attempt = attempt,
-                          .valid = valid,
-                          .total = static_cast<int>(synthetic.size())};
-        done.scores.assign(scores.data(), scores.data() + scores.size());
-        record(std::move(done));
+      for (std::size_t t = 0; t < threads; ++t) {
+        if (!waiting[t]) continue;
+        const Scores scores = generation_scores(collected, synthetic[t], options_.score_of(t));
+        int valid = 0;
+        for (Index i = 0; i < scores.size(); ++i) valid += std::isnan(scores[i]) ? 0 : 1;
+        const auto total = static_cast<int>(synthetic[t].size());
+        const double fraction = static_cast<double>(valid) / static_cast<double>(total);
+        if (fraction >= options_.min_valid_fraction) {
+          JournalEntry done{.kind = EntryKind::generation_done,
+                            .generation = generation,
+                            .attempt = attempt,
+                            .valid = valid,
+                            .total = total};
+          done.scores.assign(scores.data(), scores.data() + scores.size());
+          done.thread = thread_name(t);
+          record(std::move(done));
+          result[t] = scores;
+          waiting[t] = false;
+          continue;
+        }
+        const std::string who = thread_name(t).empty() ? "" : " (thread " + thread_name(t) + ")";
+        const std::string why = std::to_string(valid) + " of " + std::to_string(total) +
+                                " images have a response (below " +
+                                xdream::detail::to_text(options_.min_valid_fraction) + ")";
+        if (static_cast<int>(attempt) > options_.max_reissues) {
+          throw RigStop(StopReason::reissue_budget_exhausted,
+                        "generation " + std::to_string(generation) + who + " after " +
+                            std::to_string(attempt) + " attempts: " + why);
+        }
+        record({.kind = EntryKind::reissue,
+                .generation = generation,
+                .attempt = attempt + 1,
+                .reason = why,
+                .valid = valid,
+                .total = total,
+                .thread = thread_name(t)});
+      }
+      if (std::find(waiting.begin(), waiting.end(), true) == waiting.end()) {
         ++state_.generation;
-        return scores;
+        return result;
       }
-      const std::string why = std::to_string(valid) + " of " + std::to_string(synthetic.size()) +
-                              " images have a response (below " +
-                              xdream::detail::to_text(options_.min_valid_fraction) + ")";
-      if (static_cast<int>(attempt) > options_.max_reissues) {
-        throw RigStop(StopReason::reissue_budget_exhausted,
-                      "generation " + std::to_string(generation) + " after " +
-                          std::to_string(attempt) + " attempts: " + why);
-      }
-      record({.kind = EntryKind::reissue,
-              .generation = generation,
-              .attempt = attempt + 1,
-              .reason = why,
-              .valid = valid,
-              .total = static_cast<int>(synthetic.size())});
     }
   }
 
@@ -285,51 +335,64 @@ class RigObjective {
     observer_->record(entry);
   }
 
-  // The policy's value of one presentation; NaN when a label is missing or not a number.
-  double presentation_value(const Presentation& p) const {
+  // A thread's name in ids and the journal; empty in a session of one optimizer.
+  std::string thread_name(std::size_t t) const {
+    return options_.threads.empty() ? std::string() : options_.threads[t].name;
+  }
+
+  // The policy that scores a stimulus: its thread's; a reference image's is the first thread's.
+  const ScorePolicy& policy(const RigStimulus& s) const {
+    return options_.score_of(s.thread >= 0 ? static_cast<std::size_t>(s.thread) : 0);
+  }
+
+  // The policy's value of one presentation (the mean over its labels; a pattern's too, for
+  // the check that a stimulus has a response); NaN when a label is missing or not a number.
+  static double presentation_value(const Presentation& p, const ScorePolicy& policy) {
     double sum = 0.0;
-    for (const std::string& label : options_.score.labels) {
+    for (const std::string& label : policy.labels) {
       const auto it = p.values.find(label);
       if (it == p.values.end() || !std::isfinite(it->second)) return not_a_score;
       sum += it->second;
     }
-    return sum / static_cast<double>(options_.score.labels.size());
+    return sum / static_cast<double>(policy.labels.size());
   }
 
   // A stimulus's score: the mean over its valid presentations; NaN when it has none.
-  double score_of(const Collected& collected, const std::string& id) const {
+  static double score_of(const Collected& collected, const std::string& id,
+                         const ScorePolicy& policy) {
     const auto it = collected.by_stimulus.find(id);
     if (it == collected.by_stimulus.end()) return not_a_score;
     double sum = 0.0;
     int n = 0;
     for (const auto& [key, presentation] : it->second) {
-      const double v = presentation_value(presentation);
+      const double v = presentation_value(presentation, policy);
       if (!std::isnan(v)) sum += v, ++n;
     }
     return n > 0 ? sum / n : not_a_score;
   }
 
-  // The generation's scores from everything its attempt collected.
-  Scores generation_scores(const Collected& collected,
-                           const std::vector<RigStimulus>& synthetic) const {
+  // One thread's scores of the generation from everything its attempt collected.
+  Scores generation_scores(const Collected& collected, const std::vector<RigStimulus>& synthetic,
+                           const ScorePolicy& policy) const {
     Scores scores(static_cast<Index>(synthetic.size()));
-    if (options_.score.kind != ScorePolicy::Kind::pattern) {
+    if (policy.kind != ScorePolicy::Kind::pattern) {
       for (std::size_t i = 0; i < synthetic.size(); ++i)
-        scores[static_cast<Index>(i)] = score_of(collected, synthetic[i].id);
+        scores[static_cast<Index>(i)] = score_of(collected, synthetic[i].id, policy);
       return scores;
     }
-    const std::optional<PopulationPattern> pattern = generation_pattern(collected);
+    const std::optional<PopulationPattern> pattern = generation_pattern(collected, policy);
     for (std::size_t i = 0; i < synthetic.size(); ++i) {
       scores[static_cast<Index>(i)] =
-          pattern ? pattern_score(collected, synthetic[i].id, *pattern) : not_a_score;
+          pattern ? pattern_score(collected, synthetic[i].id, *pattern, policy) : not_a_score;
     }
     return scores;
   }
 
   // A presentation's responses on the pattern's channels, in their order; nothing when one is
   // missing or not a number.
-  std::optional<Eigen::VectorXd> presentation_vector(const Presentation& p) const {
-    const std::vector<std::string>& labels = options_.score.labels;
+  static std::optional<Eigen::VectorXd> presentation_vector(const Presentation& p,
+                                                            const ScorePolicy& policy) {
+    const std::vector<std::string>& labels = policy.labels;
     Eigen::VectorXd v(static_cast<Index>(labels.size()));
     for (std::size_t c = 0; c < labels.size(); ++c) {
       const auto it = p.values.find(labels[c]);
@@ -342,15 +405,15 @@ class RigObjective {
   // The pattern of this generation: its target (given, or the named reference image's mean
   // response) and z statistics (the reference images' presentations); nothing when it cannot
   // be formed.
-  std::optional<PopulationPattern> generation_pattern(const Collected& collected) const {
-    const ScorePolicy& policy = options_.score;
+  std::optional<PopulationPattern> generation_pattern(const Collected& collected,
+                                                      const ScorePolicy& policy) const {
     const auto n = static_cast<Index>(policy.labels.size());
     std::vector<Eigen::VectorXd> all, named;
     for (const RigStimulus& reference : references_) {
       const auto it = collected.by_stimulus.find(reference.id);
       if (it == collected.by_stimulus.end()) continue;
       for (const auto& [key, presentation] : it->second) {
-        const std::optional<Eigen::VectorXd> v = presentation_vector(presentation);
+        const std::optional<Eigen::VectorXd> v = presentation_vector(presentation, policy);
         if (!v) continue;
         all.push_back(*v);
         if (reference.id == "ref-" + policy.target_reference) named.push_back(*v);
@@ -381,14 +444,14 @@ class RigObjective {
   }
 
   // A stimulus's pattern score: the mean over its valid presentations; NaN when it has none.
-  double pattern_score(const Collected& collected, const std::string& id,
-                       const PopulationPattern& pattern) const {
+  static double pattern_score(const Collected& collected, const std::string& id,
+                              const PopulationPattern& pattern, const ScorePolicy& policy) {
     const auto it = collected.by_stimulus.find(id);
     if (it == collected.by_stimulus.end()) return not_a_score;
     double sum = 0.0;
     int n = 0;
     for (const auto& [key, presentation] : it->second) {
-      const std::optional<Eigen::VectorXd> v = presentation_vector(presentation);
+      const std::optional<Eigen::VectorXd> v = presentation_vector(presentation, policy);
       const double score = v ? pattern.score(*v) : not_a_score;
       if (!std::isnan(score)) sum += score, ++n;
     }
@@ -655,7 +718,13 @@ class RigObjective {
   // The responses' channels must hold the score's labels; the session's set is learned from
   // the first block and watched after.
   bool check_channels(const std::vector<std::string>& channels, const Responses& responses) {
-    for (const std::string& label : options_.score.labels) {
+    std::vector<std::string> labels;
+    for (std::size_t t = 0; t < options_.thread_count(); ++t) {
+      for (const std::string& label : options_.score_of(t).labels) {
+        if (std::find(labels.begin(), labels.end(), label) == labels.end()) labels.push_back(label);
+      }
+    }
+    for (const std::string& label : labels) {
       if (std::find(channels.begin(), channels.end(), label) == channels.end()) {
         JournalEntry entry{.kind = EntryKind::rejected,
                            .block = responses.block,
@@ -690,7 +759,7 @@ class RigObjective {
     for (const RigStimulus& s : block.stimuli) {
       if (s.kind == StimulusKind::synthetic) {
         ++total;
-        valid += std::isnan(score_of_block(s.id, block.number)) ? 0 : 1;
+        valid += std::isnan(score_of_block(s)) ? 0 : 1;
       }
     }
     (void)collected;
@@ -701,7 +770,7 @@ class RigObjective {
     state_.reference_sums.resize(references_.size(), 0.0);
     state_.reference_counts.resize(references_.size(), 0);
     for (std::size_t r = 0; r < references_.size(); ++r) {
-      references[r] = score_of_block(references_[r].id, block.number);
+      references[r] = score_of_block(references_[r]);
       if (std::isnan(references[r])) continue;
       reference_sum += references[r], ++reference_n;
       state_.reference_sums[r] += references[r];
@@ -750,12 +819,12 @@ class RigObjective {
   }
 
   // The score of a stimulus from this block's presentations alone.
-  double score_of_block(const std::string& id, std::uint32_t) const {
+  double score_of_block(const RigStimulus& s) const {
     double sum = 0.0;
     int n = 0;
     for (const auto& [key, presentation] : current_->presentations) {
-      if (key.first != id) continue;
-      const double v = presentation_value(presentation);
+      if (key.first != s.id) continue;
+      const double v = presentation_value(presentation, policy(s));
       if (!std::isnan(v)) sum += v, ++n;
     }
     return n > 0 ? sum / n : not_a_score;

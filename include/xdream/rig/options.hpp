@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +50,13 @@ struct ScorePolicy {
   }
 };
 
+/// One optimizer of a session that runs several ("threads": GA against CMA, two generators, two
+/// channels): its name, which its images' ids carry (`SESSION-NAME-gG-I`), and its score.
+struct RigThread {
+  std::string name;  ///< 1 to 16 letters, digits and _; unique within the session
+  ScorePolicy score;
+};
+
 /// Settings of RigObjective.
 struct RigOptions {
   /// Presentations of each stimulus in a block; default 1; range [1, 100].
@@ -76,8 +84,12 @@ struct RigOptions {
   int drift_baseline_blocks = 5;
   /// A channel NaN or flat for this many blocks in a row raises an alarm; default 3.
   int dead_channel_blocks = 3;
-  /// What makes a score.
+  /// What makes a score (of a session with one optimizer).
   ScorePolicy score = ScorePolicy::channel("0");
+  /// The optimizers of a session with several, each with its own score; empty: one, scored by
+  /// `score`, its images' ids without a name (`SESSION-gG-I`). The reference images' drift and
+  /// mean scores are taken with the first thread's score.
+  std::vector<RigThread> threads;
   /// The channel labels the session expects; empty = the first block's.
   std::vector<std::string> channels;
   /// Seed of the images' order in each block (recorded with the session).
@@ -100,56 +112,88 @@ struct RigOptions {
     xdream::detail::require_closed(where, "drift_alarm_fraction", drift_alarm_fraction, 0.0, 1.0);
     xdream::detail::require_closed(where, "drift_baseline_blocks", drift_baseline_blocks, 1, 1000);
     xdream::detail::require_closed(where, "dead_channel_blocks", dead_channel_blocks, 1, 1000);
-    if (score.labels.empty() ||
-        (score.kind == ScorePolicy::Kind::channel && score.labels.size() != 1)) {
-      throw std::invalid_argument(std::string(where) +
-                                  ": score needs one channel label, or a set of labels for a mean");
+    if (threads.empty()) validate_score(score, "");
+    if (threads.size() > 16) {
+      throw std::invalid_argument(std::string(where) + ": " + std::to_string(threads.size()) +
+                                  " threads; a session runs at most 16");
     }
-    if (score.kind == ScorePolicy::Kind::pattern) {
-      if (score.target.empty() == score.target_reference.empty()) {
-        throw std::invalid_argument(std::string(where) +
-                                    ": a pattern score needs a target: the values, or a reference "
-                                    "image's name (one of the two)");
+    for (std::size_t t = 0; t < threads.size(); ++t) {
+      const std::string& name = threads[t].name;
+      const bool word =
+          !name.empty() && name.size() <= 16 && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+          });
+      if (!word) {
+        throw std::invalid_argument(std::string(where) + ": thread name '" + name +
+                                    "' is not 1 to 16 letters, digits and _");
       }
-      if (!score.target.empty() && score.target.size() != score.labels.size()) {
-        throw std::invalid_argument(std::string(where) + ": the pattern's target has " +
-                                    std::to_string(score.target.size()) + " values for " +
-                                    std::to_string(score.labels.size()) + " channels");
+      for (std::size_t u = 0; u < t; ++u) {
+        if (threads[u].name == name)
+          throw std::invalid_argument(std::string(where) + ": thread '" + name +
+                                      "' is given twice");
       }
-      for (double v : score.target) {
-        if (!std::isfinite(v))
-          throw std::invalid_argument(std::string(where) + ": the pattern's target is not finite");
-      }
-      if (score.measure == PatternMeasure::correlation && score.labels.size() < 2) {
-        throw std::invalid_argument(std::string(where) +
-                                    ": a correlation pattern needs at least 2 channels");
-      }
-    } else if (!score.target.empty() || !score.target_reference.empty() || score.zscore) {
-      throw std::invalid_argument(std::string(where) +
-                                  ": a target and z-scoring are for a pattern score only");
+      validate_score(threads[t].score, "thread '" + name + "'");
     }
-    for (std::size_t i = 0; i < score.labels.size(); ++i) {
-      if (std::find(score.labels.begin(), score.labels.begin() + static_cast<std::ptrdiff_t>(i),
-                    score.labels[i]) != score.labels.begin() + static_cast<std::ptrdiff_t>(i)) {
-        throw std::invalid_argument(std::string(where) + ": the score's channel '" +
-                                    score.labels[i] + "' is given twice");
-      }
-    }
-    for (const std::string& label : score.labels) {
-      if (label.empty())
-        throw std::invalid_argument(std::string(where) + ": an empty channel label");
-      if (!channels.empty() &&
-          std::find(channels.begin(), channels.end(), label) == channels.end()) {
-        throw std::invalid_argument(std::string(where) + ": the score's channel '" + label +
-                                    "' is not one of the session's channels");
-      }
-    }
+  }
+
+  /// How many optimizers the session serves (1 when `threads` is empty).
+  std::size_t thread_count() const noexcept { return threads.empty() ? 1 : threads.size(); }
+  /// Thread `t`'s score.
+  const ScorePolicy& score_of(std::size_t t) const {
+    return threads.empty() ? score : threads.at(t).score;
   }
 
   /// The soft deadline of a block (seconds).
   double soft_deadline_s() const { return std::max(soft_factor * expected_block_s, soft_min_s); }
 
  private:
+  // One score policy's rules; `what` names its thread in the message (empty: the session's).
+  void validate_score(const ScorePolicy& score, const std::string& what) const {
+    const std::string where =
+        "xdream::rig::RigOptions" + (what.empty() ? std::string() : ": " + what);
+    if (score.labels.empty() ||
+        (score.kind == ScorePolicy::Kind::channel && score.labels.size() != 1)) {
+      throw std::invalid_argument(where +
+                                  ": score needs one channel label, or a set of labels for a mean");
+    }
+    if (score.kind == ScorePolicy::Kind::pattern) {
+      if (score.target.empty() == score.target_reference.empty()) {
+        throw std::invalid_argument(where +
+                                    ": a pattern score needs a target: the values, or a reference "
+                                    "image's name (one of the two)");
+      }
+      if (!score.target.empty() && score.target.size() != score.labels.size()) {
+        throw std::invalid_argument(where + ": the pattern's target has " +
+                                    std::to_string(score.target.size()) + " values for " +
+                                    std::to_string(score.labels.size()) + " channels");
+      }
+      for (double v : score.target) {
+        if (!std::isfinite(v))
+          throw std::invalid_argument(where + ": the pattern's target is not finite");
+      }
+      if (score.measure == PatternMeasure::correlation && score.labels.size() < 2) {
+        throw std::invalid_argument(where + ": a correlation pattern needs at least 2 channels");
+      }
+    } else if (!score.target.empty() || !score.target_reference.empty() || score.zscore) {
+      throw std::invalid_argument(where + ": a target and z-scoring are for a pattern score only");
+    }
+    for (std::size_t i = 0; i < score.labels.size(); ++i) {
+      if (std::find(score.labels.begin(), score.labels.begin() + static_cast<std::ptrdiff_t>(i),
+                    score.labels[i]) != score.labels.begin() + static_cast<std::ptrdiff_t>(i)) {
+        throw std::invalid_argument(where + ": the score's channel '" + score.labels[i] +
+                                    "' is given twice");
+      }
+    }
+    for (const std::string& label : score.labels) {
+      if (label.empty()) throw std::invalid_argument(where + ": an empty channel label");
+      if (!channels.empty() &&
+          std::find(channels.begin(), channels.end(), label) == channels.end()) {
+        throw std::invalid_argument(where + ": the score's channel '" + label +
+                                    "' is not one of the session's channels");
+      }
+    }
+  }
+
   static void positive(const char* where, const char* name, double value, double max) {
     if (!(value > 0.0 && value <= max)) {
       xdream::detail::invalid(where, name, xdream::detail::to_text(value),
