@@ -4,7 +4,9 @@
 Reads DIR/scores.csv (generation, stimuli, best, mean, std, best_clean, missing, seconds) and,
 when present, DIR/summary.json, whose reference values are drawn as horizontal lines: the best
 natural (reference) image's activation, the best test-set image's, and the brute-force control
-(the expected best of as many random reference images as the run presented).
+(the expected best of as many random reference images as the run presented). For a population
+pattern's run the scores and the lines are pattern scores, and the title gives the margin over
+the best reference image instead of a relative activation.
 
     /usr/bin/python3 tools/plot_run.py RUN_DIR [--out FILE] [--quiet]
 
@@ -81,10 +83,16 @@ def plot(run_dir, out):
     for value, label, style in reference_lines(summary):
         ax.axhline(value, label=f"{label}: {value:.4g}", **style)
     ax.set_xlabel("generation")
-    ax.set_ylabel("activation (score)")
+    pattern = summary.get("objective") == "pattern"
+    measure = summary.get("pattern_measure", "")
+    ax.set_ylabel(f"pattern score ({measure})" if pattern else "activation (score)")
     title = os.path.basename(os.path.normpath(run_dir))
     if "relative_activation" in summary:
         title += f"  (relative activation {summary['relative_activation']:.3f})"
+    # A pattern score can be negative: no ratio, the margin over the best reference image.
+    margin = summary.get("margin_over_reference")
+    if isinstance(margin, (int, float)) and math.isfinite(margin):
+        title += f"  (margin over the best reference image {margin:+.4g})"
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")

@@ -1,11 +1,13 @@
 #include "evolve_config.hpp"
 
 #include <xdream/genetic/presets.hpp>
+#include <xdream/io/npy.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -112,6 +114,36 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->check(CLI::Range(1e-6, 1e6));
 
+  const char* pattern = "Population pattern (instead of one unit; docs/evolve.md)";
+  std::vector<std::string> pattern_items;
+  auto* score_pattern =
+      app.add_option("--score-pattern", pattern_items,
+                     "Score how well the response of these channels of --tap (at --y/--x of a "
+                     "convolutional tap) matches a target (--pattern-target or "
+                     "--pattern-reference), instead of --unit; indices and ranges: 0-3,7")
+          ->group(pattern)
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+          ->delimiter(',');
+  app.add_option("--pattern-measure", c.pattern_measure,
+                 "cosine | correlation | dot | negative-mse (larger is better for all four)")
+      ->group(pattern)
+      ->check(CLI::IsMember({"cosine", "correlation", "dot", "negative-mse"}));
+  std::string target_file;
+  app.add_option("--pattern-target", target_file,
+                 "The pattern's target: a .json array or a 1-D .npy of one value per "
+                 "--score-pattern channel (recorded in config.json)")
+      ->group(pattern)
+      ->check(CLI::ExistingFile);
+  app.add_option("--pattern-reference", c.pattern_reference,
+                 "Or the target is the response of this reference image (its index in the "
+                 "reference set); -1 = none")
+      ->group(pattern)
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{59'999}));
+  app.add_flag("--pattern-zscore", c.pattern_zscore,
+               "Z-score each channel, responses and target alike, against the reference set's "
+               "responses")
+      ->group(pattern);
+
   const char* search = "Search";
   const xdream_apps::SearchOptions search_options = xdream_apps::add_search_options(app, c, search);
   app.add_option(
@@ -190,8 +222,14 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   auto* quiet = app.add_flag("--quiet", invocation.quiet, "Print only the result")->group(run);
 
   try {
-    xdream_apps::check_arguments(argc, argv, {"mean", "std"});
+    xdream_apps::check_arguments(argc, argv, {"mean", "std", "score-pattern"});
     app.parse(argc, argv);
+    try {
+      if (!pattern_items.empty()) c.score_pattern = pattern_channels(pattern_items);
+      if (!target_file.empty()) c.pattern_target = read_pattern_target(target_file);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError(e.what());  // the command line itself: exit 2
+    }
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -217,10 +255,194 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
     return std::nullopt;
   }
 
+  if (score_pattern->count() > 0 && app.get_option("--unit")->count() > 0) {
+    throw std::invalid_argument(
+        "option --unit cannot be combined with --score-pattern (the pattern's channels are "
+        "scored, not one unit)");
+  }
   xdream_apps::apply_preset(search_options, c);
   if (c.threads == 0)
     c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::nullopt;
+}
+
+namespace {
+
+// The rules of a population pattern's settings that need no model: the channels, the target
+// (given, or a reference image's response), the measure, and what a pattern cannot be combined
+// with. The target's direction or spread after z-scoring, and the channels against the tap,
+// are checked once the network and the reference set are there (main.cpp).
+void check_pattern(const EvolveConfig& c) {
+  if (c.pattern_measure != "cosine" && c.pattern_measure != "correlation" &&
+      c.pattern_measure != "dot" && c.pattern_measure != "negative-mse") {
+    bad("pattern-measure", c.pattern_measure, "cosine, correlation, dot or negative-mse");
+  }
+  if (c.score_pattern.empty()) {
+    if (!c.pattern_target.empty())
+      bad("pattern-target", "(a pattern's target)", "--score-pattern with it");
+    if (c.pattern_reference != -1)
+      bad("pattern-reference", std::to_string(c.pattern_reference), "--score-pattern with it");
+    if (c.pattern_zscore) bad("pattern-zscore", "true", "--score-pattern with it");
+    return;
+  }
+  const std::size_t n = c.score_pattern.size();
+  if (n > max_pattern_channels) {
+    bad("score-pattern", std::to_string(n) + " channels",
+        "at most " + std::to_string(max_pattern_channels));
+  }
+  std::set<std::int64_t> seen;
+  for (std::int64_t channel : c.score_pattern) {
+    in_range<std::int64_t>("score-pattern", channel, 0, max_channel);
+    if (!seen.insert(channel).second) {
+      bad("score-pattern", std::to_string(channel),
+          "distinct channels (" + std::to_string(channel) + " is listed twice)");
+    }
+  }
+  if (c.pattern_target.empty() == (c.pattern_reference == -1)) {
+    bad("score-pattern", "(no target, or two)",
+        "one of --pattern-target FILE and --pattern-reference INDEX");
+  }
+  if (c.pattern_measure == "correlation" && n < 2) {
+    bad("score-pattern", "1 channel", "at least 2 for --pattern-measure correlation");
+  }
+  if (!c.pattern_target.empty()) {
+    if (c.pattern_target.size() != n) {
+      bad("pattern-target", std::to_string(c.pattern_target.size()) + " values",
+          std::to_string(n) + " (one per --score-pattern channel)");
+    }
+    for (double v : c.pattern_target) {
+      if (!std::isfinite(v)) bad("pattern-target", std::to_string(v), "finite values");
+    }
+  }
+  if (c.reference == ReferenceSet::none) {
+    if (c.pattern_reference != -1) {
+      bad("pattern-reference", std::to_string(c.pattern_reference),
+          "a reference set to take the image from; --reference none was given");
+    }
+    if (c.pattern_zscore) {
+      bad("pattern-zscore", "true",
+          "a reference set to z-score against; --reference none was given");
+    }
+  }
+  if (c.pattern_reference != -1 &&
+      (c.pattern_reference < 0 || c.pattern_reference >= c.reference_count)) {
+    bad("pattern-reference", std::to_string(c.pattern_reference),
+        "an index into the " + std::to_string(c.reference_count) +
+            " reference images (--reference-count): [0, " + std::to_string(c.reference_count - 1) +
+            "]");
+  }
+  if (c.noise != NoiseModel::none) {
+    bad("noise", name_of(c.noise),
+        "none with --score-pattern (a noise model perturbs one unit's activation, and a "
+        "pattern's score is not an activation)");
+  }
+  // A raw target is compared as it is: one without direction (cosine) or spread (correlation)
+  // scores every image NaN.
+  if (!c.pattern_target.empty() && !c.pattern_zscore) {
+    const bool all_zero = std::all_of(c.pattern_target.begin(), c.pattern_target.end(),
+                                      [](double v) { return v == 0.0; });
+    const bool constant = std::all_of(c.pattern_target.begin(), c.pattern_target.end(),
+                                      [&](double v) { return v == c.pattern_target.front(); });
+    if (c.pattern_measure == "cosine" && all_zero) {
+      bad("pattern-target", "a zero vector", "a direction for --pattern-measure cosine");
+    }
+    if (c.pattern_measure == "correlation" && constant) {
+      bad("pattern-target", "a constant vector", "a spread for --pattern-measure correlation");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::int64_t> pattern_channels(const std::vector<std::string>& items) {
+  std::vector<std::int64_t> channels;
+  std::set<std::int64_t> seen;
+  const auto expected = [](const std::string& item) {
+    bad("score-pattern", "'" + item + "'",
+        "channel indices in [0, " + std::to_string(max_channel) +
+            "] or ranges A-B (A <= B), separated by commas");
+  };
+  for (const std::string& raw : items) {
+    const auto first = raw.find_first_not_of(" \t");
+    const auto last = raw.find_last_not_of(" \t");
+    const std::string item = first == std::string::npos ? "" : raw.substr(first, last - first + 1);
+    const auto number = [&](const std::string& text) {
+      std::int64_t value = -1;
+      const char* end = text.data() + text.size();
+      const auto [stop, error] = std::from_chars(text.data(), end, value);
+      if (text.empty() || text.front() == '-' || error != std::errc() || stop != end ||
+          value > max_channel) {
+        expected(item);
+      }
+      return value;
+    };
+    const auto dash = item.find('-');
+    const std::int64_t from = number(item.substr(0, dash));
+    const std::int64_t to = dash == std::string::npos ? from : number(item.substr(dash + 1));
+    if (to < from) expected(item);
+    if (static_cast<std::uint64_t>(to - from) + 1 + channels.size() > max_pattern_channels) {
+      bad("score-pattern", "'" + item + "'",
+          "at most " + std::to_string(max_pattern_channels) + " channels in all");
+    }
+    for (std::int64_t channel = from; channel <= to; ++channel) {
+      if (!seen.insert(channel).second) {
+        bad("score-pattern", std::to_string(channel),
+            "distinct channels (" + std::to_string(channel) + " is listed twice)");
+      }
+      channels.push_back(channel);
+    }
+  }
+  return channels;
+}
+
+std::vector<double> read_pattern_target(const std::string& file) {
+  const std::string where = "option --pattern-target: '" + file + "'";
+  const auto fail = [&](const std::string& what) {
+    throw std::invalid_argument(where + " " + what);
+  };
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error)) fail("is not a regular file");
+  std::vector<double> values;
+  if (file.ends_with(".npy")) {
+    xdream::Population codes;
+    try {
+      codes = xdream::io::load_npy(file);
+    } catch (const std::exception& e) {
+      fail(std::string("cannot be read: ") + e.what());
+    }
+    if (codes.cols() != 1) {
+      fail("holds " + std::to_string(codes.cols()) + " vectors of " + std::to_string(codes.rows()) +
+           " values; expected one vector, shape (C,) or (1, C)");
+    }
+    values.assign(codes.data(), codes.data() + codes.rows());
+  } else {
+    constexpr std::uintmax_t max_bytes = std::uintmax_t{64} << 20;
+    if (std::filesystem::file_size(file, error) > max_bytes || error) {
+      fail("is larger than 64 MiB (or cannot be measured); expected a JSON array of numbers");
+    }
+    std::ifstream in(file, std::ios::binary);
+    const nlohmann::json array = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (array.is_discarded()) {
+      fail("is not JSON (a .json array of numbers, or a .npy vector; JSON has no NaN or inf)");
+    }
+    if (!array.is_array()) fail("is not a JSON array of numbers");
+    for (const nlohmann::json& v : array) {
+      if (!v.is_number()) fail("holds " + v.dump() + ", which is not a number");
+      values.push_back(v.get<double>());
+    }
+  }
+  if (values.empty() || values.size() > max_pattern_channels) {
+    fail("holds " + std::to_string(values.size()) + " values; expected 1 to " +
+         std::to_string(max_pattern_channels));
+  }
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    if (!std::isfinite(values[k])) {
+      std::ostringstream text;
+      text << values[k];
+      fail("holds " + text.str() + " at index " + std::to_string(k) + "; expected finite values");
+    }
+  }
+  return values;
 }
 
 void check(const EvolveConfig& c) {
@@ -238,7 +460,7 @@ void check(const EvolveConfig& c) {
   xdream_apps::check_search(c);
   in_range<std::int64_t>("code-size", c.code_size, 0, max_code_size, " (0 = the generator's)");
   if (c.tap.empty()) bad("tap", "''", "a tap's name");
-  in_range<std::int64_t>("unit", c.unit, 0, std::int64_t{1} << 30);
+  in_range<std::int64_t>("unit", c.unit, 0, max_channel);
   in_range<std::int64_t>("y", c.y, -1, std::int64_t{1} << 20, " (-1 = the centre)");
   in_range<std::int64_t>("x", c.x, -1, std::int64_t{1} << 20, " (-1 = the centre)");
   in_range<std::int64_t>("resize-height", c.resize_height, 0, std::int64_t{1} << 14);
@@ -260,6 +482,7 @@ void check(const EvolveConfig& c) {
   in_range("threads", c.threads, 1, 1024, " (0 = every core, on the command line)");
   in_range("checkpoint-every", c.checkpoint_every, 1, 1 << 30);
   if (c.out.empty()) bad("out", "''", "a directory");
+  check_pattern(c);
   if (c.init != "random" && c.algorithm != AlgorithmName::ga) {
     bad("init", c.init,
         "'random' for --algorithm " + name_of(c.algorithm) +

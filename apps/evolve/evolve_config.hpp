@@ -55,6 +55,12 @@ struct EvolveConfig : SearchSettings {
   std::string tap = "fc8";
   std::int64_t unit = 0;
   std::int64_t y = -1, x = -1;  // -1: the tap's centre
+  // or a population pattern over channels of the tap (at the position y, x of a conv tap)
+  std::vector<std::int64_t> score_pattern;  // the channels; empty: the unit is scored
+  std::string pattern_measure = "cosine";   // cosine | correlation | dot | negative-mse
+  std::vector<double> pattern_target;       // the target's values (from a file) ...
+  std::int64_t pattern_reference = -1;      // ... or this reference image's response
+  bool pattern_zscore = false;              // z-score against the reference set's responses
   std::int64_t resize_height = 0, resize_width = 0;
   std::vector<double> mean, std;
   // the start of the GA
@@ -83,12 +89,14 @@ struct EvolveConfig : SearchSettings {
 // config.json's "settings": every field, by its name; a missing one is an error (a config.json
 // of another version is refused, not half read).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EvolveConfig, generator, network, code_size, tap, unit, y, x,
-                                   resize_height, resize_width, mean, std, algorithm, population,
-                                   ga_preset, mutation_rate, mutation_size, selectivity,
-                                   heritability, n_conserve, sigma, radius, learning_rate, init,
-                                   encode_tap, reference_cache, stimuli, generations, seed, noise,
-                                   noise_level, noise_reps, reference, reference_count, data_dir,
-                                   brute_force_pool, device, threads, out, checkpoint_every)
+                                   score_pattern, pattern_measure, pattern_target,
+                                   pattern_reference, pattern_zscore, resize_height, resize_width,
+                                   mean, std, algorithm, population, ga_preset, mutation_rate,
+                                   mutation_size, selectivity, heritability, n_conserve, sigma,
+                                   radius, learning_rate, init, encode_tap, reference_cache,
+                                   stimuli, generations, seed, noise, noise_level, noise_reps,
+                                   reference, reference_count, data_dir, brute_force_pool, device,
+                                   threads, out, checkpoint_every)
 
 // The bounds of the settings: what a run can use, far beyond what any run needs, so that an
 // overflow or a typo is refused before anything is written.
@@ -99,6 +107,8 @@ inline constexpr std::uint64_t max_seed = ~std::uint64_t{0} - 1;  // the noise s
 using xdream_apps::max_radius;
 using xdream_apps::max_step;
 inline constexpr double max_noise_level = 1e6;  // Poisson L or multiplicative nu
+inline constexpr std::int64_t max_channel = std::int64_t{1} << 30;  // --unit, --score-pattern
+inline constexpr std::size_t max_pattern_channels = std::size_t{1} << 20;  // --score-pattern
 
 /// What the command line asked for besides the settings.
 struct Invocation {
@@ -123,5 +133,17 @@ void check(const EvolveConfig& config);
 /// each of its field's JSON type, no conversion), then check()ed. Throws std::invalid_argument
 /// beginning with `source`.
 EvolveConfig settings_from_json(const nlohmann::json& settings, const std::string& source);
+
+/// The channels of `--score-pattern`: each item an index or an inclusive range `A-B`
+/// ("0-3,7" = 0, 1, 2, 3, 7), in the order given. Throws std::invalid_argument naming the
+/// option: an item that is neither, a range that runs backwards, an index above max_channel, a
+/// channel listed twice, more than max_pattern_channels channels.
+std::vector<std::int64_t> pattern_channels(const std::vector<std::string>& items);
+
+/// The values of `--pattern-target FILE`: a JSON array of numbers (.json) or a vector of
+/// float32 or float64 values (.npy, shape (C,) or (1, C); read as float32, like every .npy the
+/// program reads). Throws std::invalid_argument naming the option and the file: unreadable, not
+/// such a list, empty, longer than max_pattern_channels, or holding a value that is not finite.
+std::vector<double> read_pattern_target(const std::string& file);
 
 }  // namespace xdream_evolve

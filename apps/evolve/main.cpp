@@ -1,10 +1,12 @@
 // xdream-evolve: the main program. Evolves the images that drive one unit of a TorchScript
-// network hardest, through a TorchScript generator, with any of the library's algorithms, and
-// leaves a run record (docs/evolve.md). The loop is the library's: Optimizer::run_until with
+// network hardest (or whose response over a set of a tap's channels best matches a population
+// pattern), through a TorchScript generator, with any of the library's algorithms, and leaves a
+// run record (docs/evolve.md). The loop is the library's: Optimizer::run_until with
 // callbacks that write the images, the scores, the checkpoint and the progress.
 
 #include "evolve_config.hpp"
 #include "objective.hpp"
+#include "pattern.hpp"
 #include "plot.hpp"
 #include "program.hpp"
 #include "reference.hpp"
@@ -56,6 +58,35 @@ void write_images(xdream::TorchGenerator& generator, const xdream::Population& c
                   const fs::path& file, int scale) {
   const auto [cpu, view] = xdream::image_view(generator.generate(codes));
   xdream::io::write_png(file, view, {.scale = scale});
+}
+
+/// config.json's "pattern": what the run scores, resolved: the tap's channels, the measure, the
+/// target values compared (a reference image's response, when it is one) and, with z-scoring,
+/// each channel's mean and std over the reference set (in the channels' order).
+json pattern_record(const EvolveConfig& c, const xdream::PopulationPattern& pattern,
+                    const TapSite& site, const Reference& reference) {
+  json record{{"tap", c.tap},
+              {"channels", c.score_pattern},
+              {"measure", c.pattern_measure},
+              {"target", std::vector<double>(pattern.target.data(),
+                                             pattern.target.data() + pattern.target.size())},
+              {"zscore", c.pattern_zscore},
+              {"tap_channels", site.channels}};
+  if (c.pattern_reference != -1) {
+    record["target_reference_image"] = c.pattern_reference;
+    record["target_reference_split"] = reference.split;
+  }
+  if (!pattern.zscore.empty()) {
+    std::vector<double> means, stds;
+    for (xdream::Index channel : pattern.mask) {
+      means.push_back(pattern.zscore.mean[channel]);
+      stds.push_back(pattern.zscore.std[channel]);
+    }
+    record["zscore_mean"] = means;
+    record["zscore_std"] = stds;
+    record["zscore_images"] = reference.count;
+  }
+  return record;
 }
 
 /// Reads the settings of the run in `dir` strictly, keeping where it runs from the command
@@ -172,8 +203,24 @@ int run_program(int argc, char** argv) {
                                 .resize_width = c.resize_width,
                                 .mean = c.mean,
                                 .std = c.std});
-  xdream::TorchNetworkUnit unit(std::move(network),
-                                {.tap = c.tap, .channel = c.unit, .y = c.y, .x = c.x});
+  // What is scored: one unit, or (--score-pattern) every channel of the tap at one position,
+  // the "array" a pattern is read from. The site is where the reference pass reads.
+  const bool pattern_mode = !c.score_pattern.empty();
+  std::optional<xdream::TorchNetworkUnit> unit;
+  std::optional<xdream::TorchTapArray> array;
+  TapSite site;
+  if (pattern_mode) {
+    array.emplace(std::move(network), xdream::TorchArraySite{.tap = c.tap, .y = c.y, .x = c.x});
+    check_pattern_channels(c, array->channels(), c.tap);
+    site = {&array->network(), c.tap,           array->convolutional(),
+            array->site().y,   array->site().x, array->channels()};
+  } else {
+    unit.emplace(std::move(network),
+                 xdream::TorchUnit{.tap = c.tap, .channel = c.unit, .y = c.y, .x = c.x});
+    site = {&unit->network(), c.tap,          unit->convolutional(),
+            unit->unit().y,   unit->unit().x, unit->network().tap_shape(c.tap).at(0)};
+  }
+  const std::string scored = what_is_scored(c);
   std::optional<xdream::Population> initial;
   if (c.init != "random" && c.init != "reference-best") initial = xdream::io::load_npy(c.init);
   xdream::AnyAlgorithm algorithm =
@@ -191,13 +238,22 @@ int run_program(int argc, char** argv) {
       c.generations > 0 ? c.generations * population : c.stimuli / population * population;
   const std::string network_sha = xdream::io::sha256_file(c.network);
   if (!invocation.quiet && c.reference != ReferenceSet::none) {
-    std::printf("xdream-evolve: measuring unit %s[%lld] on the reference set%s...\n", c.tap.c_str(),
-                static_cast<long long>(c.unit),
+    std::printf("xdream-evolve: measuring %s on the reference set%s...\n", scored.c_str(),
                 c.brute_force_pool > 0 ? " and the brute-force pool" : "");
     std::fflush(stdout);
   }
+  // A pattern's target and z statistics may come from the reference set's responses: it is
+  // made from them, then scores the reference images like the evolved ones.
+  std::optional<xdream::PopulationPattern> pattern;
+  const ScorerFactory make_scorer = [&](const xdream::Population& activations,
+                                        const std::string&) -> ImageScorer {
+    if (!pattern_mode) return unit_scorer(site, c.unit);
+    pattern = make_pattern(c, site.channels, &activations);
+    return pattern_scorer(*pattern, c.network, c.tap);
+  };
   const Reference reference =
-      measure_reference(c, unit, generator.image_shape(), budget_stimuli, network_sha);
+      measure_reference(c, site, generator.image_shape(), budget_stimuli, network_sha, make_scorer);
+  if (pattern_mode && !pattern) pattern = make_pattern(c, site.channels, nullptr);
   if (c.noise == NoiseModel::poisson && !(reference.max > 0.0)) {
     throw std::invalid_argument(
         "option --noise poisson: the unit's best reference response is " +
@@ -206,7 +262,8 @@ int run_program(int argc, char** argv) {
         "multiplicative");
   }
   if (c.init == "reference-best") {
-    initial = reference_best_codes(c, generator, unit, reference, algorithm.population_size());
+    initial =
+        reference_best_codes(c, generator, *site.network, reference, algorithm.population_size());
     algorithm = xdream_apps::make_algorithm(c, generator.code_size(), &*initial);
   }
   json record{
@@ -219,18 +276,24 @@ int run_program(int argc, char** argv) {
       {"models",
        {{"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}},
         {"network", {{"file", c.network}, {"sha256", network_sha}}}}},
-      {"unit", {{"tap", unit.unit().tap}, {"channel", unit.unit().channel}}},
       {"code_size", generator.code_size()},
       {"image_shape", generator.image_shape()},
       {"seeds", {{"algorithm", c.seed}, {"noise", c.seed + 1}}}};
-  if (unit.convolutional())
-    record["unit"]["y"] = unit.unit().y, record["unit"]["x"] = unit.unit().x;
+  if (pattern_mode) {
+    record["pattern"] = pattern_record(c, *pattern, site, reference);
+  } else {
+    record["unit"] = {{"tap", c.tap}, {"channel", c.unit}};
+  }
+  json& where = pattern_mode ? record["pattern"] : record["unit"];
+  if (site.convolutional) where["y"] = site.y, where["x"] = site.x;
   if (resuming && recorded.at("models") != record["models"]) {
     throw std::runtime_error(
         "option --resume: the model files changed since the run started "
         "(their sha256 differ from config.json)");
   }
-  Evolution evolution(generator, make_objective(c, std::move(unit), reference.max),
+  Evolution evolution(generator,
+                      pattern_mode ? make_pattern_objective(std::move(*array), *pattern)
+                                   : make_objective(c, std::move(*unit), reference.max),
                       std::move(algorithm));
   const std::uint64_t total_generations =
       c.generations > 0 ? c.generations : budget_stimuli / std::max<std::uint64_t>(1, population);
@@ -240,12 +303,12 @@ int run_program(int argc, char** argv) {
   const auto [channels, height, width] = generator.image_shape();
   if (!invocation.quiet) {
     std::printf(
-        "xdream-evolve: %s on unit %s[%lld] of %s, through %s (code %lld -> "
+        "xdream-evolve: %s on %s of %s, through %s (code %lld -> "
         "%lldx%lldx%lld), %s%s\n",
-        name_of(c.algorithm).c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
-        c.network.c_str(), c.generator.c_str(), static_cast<long long>(generator.code_size()),
-        static_cast<long long>(channels), static_cast<long long>(height),
-        static_cast<long long>(width), resuming ? "resuming " : "", dir.string().c_str());
+        name_of(c.algorithm).c_str(), scored.c_str(), c.network.c_str(), c.generator.c_str(),
+        static_cast<long long>(generator.code_size()), static_cast<long long>(channels),
+        static_cast<long long>(height), static_cast<long long>(width), resuming ? "resuming " : "",
+        dir.string().c_str());
     std::fflush(stdout);
   }
   try {

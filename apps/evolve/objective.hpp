@@ -1,6 +1,6 @@
 #pragma once
-// The objective of xdream-evolve: the unit, clean or behind the chosen noise model, as one type
-// (one Optimizer type for all of them).
+// The objective of xdream-evolve: the unit, clean or behind the chosen noise model, or a
+// population pattern over the tap's channels, as one type (one Optimizer type for all of them).
 
 #include "evolve_config.hpp"
 
@@ -36,5 +36,13 @@ inline Objective make_objective(const EvolveConfig& c, xdream::TorchNetworkUnit 
       break;
   }
   return Objective(std::move(unit));
+}
+
+/// The population pattern over the channels of `array` (--score-pattern). Always clean: check()
+/// refuses a noise model with a pattern, whose score is not an activation a spike count or a
+/// gain could perturb.
+inline Objective make_pattern_objective(xdream::TorchTapArray array,
+                                        xdream::PopulationPattern pattern) {
+  return Objective(xdream::TorchNetworkPattern(std::move(array), std::move(pattern)));
 }
 }  // namespace xdream_evolve

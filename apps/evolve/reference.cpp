@@ -24,10 +24,10 @@ namespace xdream_evolve {
 
 namespace {
 
-/// A tap's activations at the unit's position for every channel (channels x images), for
+/// A tap's activations at the site's position for every channel (channels x images), for
 /// images stored as [count, 1, H, W] floats: one pass gives every unit of the tap (so one cached
-/// reference pass serves all of a layer's units).
-xdream::Population tap_activations(xdream::TorchNetworkUnit& unit, const GreyImages& images) {
+/// reference pass serves all of a layer's units, and a pattern over any of its channels).
+xdream::Population tap_activations(const TapSite& site, const GreyImages& images) {
   xdream::Population out;
   constexpr std::int64_t batch = 200;  // larger batches cost page faults, not speed
   for (std::int64_t start = 0; start < images.count; start += batch) {
@@ -35,16 +35,16 @@ xdream::Population tap_activations(xdream::TorchNetworkUnit& unit, const GreyIma
     const torch::Tensor tensor = torch::from_blob(
         const_cast<float*>(images.pixels.data()) + start * images.height * images.width,
         {n, 1, images.height, images.width}, torch::kFloat32);
-    torch::Tensor tap = unit.network().activations(tensor, unit.unit().tap);
-    if (unit.convolutional()) tap = tap.select(2, unit.unit().y).select(2, unit.unit().x);
+    torch::Tensor tap = site.network->activations(tensor, site.tap);
+    if (site.convolutional) tap = tap.select(2, site.y).select(2, site.x);
     tap = tap.to(torch::kCPU, torch::kFloat32).contiguous();  // [n, C]: a C x n column-major block
     if (out.size() == 0) out.resize(tap.dim() == 2 ? tap.size(1) : 0, images.count);
     // The library checks the batch's rows; the copy below also needs the same channels in
     // every batch.
     if (tap.dim() != 2 || tap.size(0) != n || tap.size(1) != out.rows()) {
-      throw xdream::ModelError("xdream: network file '" + unit.network().file().string() +
+      throw xdream::ModelError("xdream: network file '" + site.network->file().string() +
                                "' returned activations of shape " +
-                               xdream::detail::shape_text(tap) + " at tap '" + unit.unit().tap +
+                               xdream::detail::shape_text(tap) + " at tap '" + site.tap +
                                "' for a batch of " + std::to_string(n) + " images; expected [" +
                                std::to_string(n) + ", " + std::to_string(out.rows()) + "]");
     }
@@ -66,16 +66,15 @@ GreyImages read_reference(const EvolveConfig& c, const std::string& split, std::
   return images;
 }
 
-/// The unit's activations to the first `count` images of a split: from the cache directory when
-/// it holds them (a file per network, tap, position, split and count, all channels), else
-/// computed (and cached when a cache directory is given).
-std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetworkUnit& unit,
-                                     const GreyImages& images, const std::string& split,
-                                     const std::string& network_sha) {
+/// The tap's activations (every channel at the site) to the first `count` images of a split:
+/// from the cache directory when it holds them (a file per network, tap, position, split and
+/// count, all channels), else computed (and cached when a cache directory is given).
+xdream::Population reference_activations(const EvolveConfig& c, const TapSite& u,
+                                         const GreyImages& images, const std::string& split,
+                                         const std::string& network_sha) {
   fs::path cached;
   xdream::Population all;
   if (!c.reference_cache.empty()) {
-    const xdream::TorchUnit& u = unit.unit();
     // Everything that changes the activations names the file: the network, the preprocessing,
     // the data, the tap and position, the split and the count.
     std::string preprocessing =
@@ -88,8 +87,7 @@ std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetwork
               std::to_string(images.count) + ".npy");
     // A cache that does not fit (another shape, damaged) is measured again, with a word.
     std::string why;
-    if (auto hit = read_reference_cache(cached, unit.network().tap_shape(u.tap).at(0), images.count,
-                                        &why)) {
+    if (auto hit = read_reference_cache(cached, u.channels, images.count, &why)) {
       all = std::move(*hit);
     } else if (!why.empty()) {
       std::fprintf(stderr, "xdream-evolve: reference cache unreadable (%s); measuring again\n",
@@ -97,7 +95,7 @@ std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetwork
     }
   }
   if (all.size() == 0) {
-    all = tap_activations(unit, images);
+    all = tap_activations(u, images);
     if (!cached.empty()) {
       std::error_code error;
       fs::create_directories(cached.parent_path(), error);
@@ -112,26 +110,41 @@ std::vector<double> reference_scores(const EvolveConfig& c, xdream::TorchNetwork
       }
     }
   }
-  const xdream::Index channel = unit.unit().channel;
-  std::vector<double> scores(static_cast<std::size_t>(all.cols()));
-  for (xdream::Index i = 0; i < all.cols(); ++i) {
-    scores[static_cast<std::size_t>(i)] = all(channel, i);
-    if (!std::isfinite(scores[static_cast<std::size_t>(i)])) {
-      throw xdream::ModelError("xdream: network file '" + unit.network().file().string() +
-                               "' gives the unit a non-finite activation (" +
-                               std::to_string(scores[static_cast<std::size_t>(i)]) +
-                               ") on reference image " + std::to_string(i) + " of the " + split +
-                               " split; check the model and --mean/--std");
-    }
+  return all;
+}
+
+/// The largest value, leaving out NaN (NaN when every value is).
+double max_of(const std::vector<double>& values) {
+  double best = std::nan("");
+  for (double v : values) {
+    if (!std::isnan(v) && !(v <= best)) best = v;
   }
-  return scores;
+  return best;
 }
 
 }  // namespace
 
-Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& unit,
+ImageScorer unit_scorer(const TapSite& site, std::int64_t channel) {
+  return
+      [network = site.network, channel](const xdream::Population& all, const std::string& split) {
+        std::vector<double> scores(static_cast<std::size_t>(all.cols()));
+        for (xdream::Index i = 0; i < all.cols(); ++i) {
+          scores[static_cast<std::size_t>(i)] = all(channel, i);
+          if (!std::isfinite(scores[static_cast<std::size_t>(i)])) {
+            throw xdream::ModelError("xdream: network file '" + network->file().string() +
+                                     "' gives the unit a non-finite activation (" +
+                                     std::to_string(scores[static_cast<std::size_t>(i)]) +
+                                     ") on reference image " + std::to_string(i) + " of the " +
+                                     split + " split; check the model and --mean/--std");
+          }
+        }
+        return scores;
+      };
+}
+
+Reference measure_reference(const EvolveConfig& c, const TapSite& site,
                             const std::array<std::int64_t, 3>& shape, std::uint64_t budget,
-                            const std::string& network_sha) {
+                            const std::string& network_sha, const ScorerFactory& make_scorer) {
   Reference r;
   if (c.reference == ReferenceSet::none) return r;
   // fashion-mnist: the test split; fashion-mnist-train: the training split, which is also the
@@ -140,13 +153,23 @@ Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& uni
   const std::string split = paper ? "train" : "t10k";
   r.split = paper ? "training" : "test";
   r.images = read_reference(c, split, c.reference_count, shape);
-  const std::vector<double> scores = reference_scores(c, unit, r.images, split, network_sha);
+  const xdream::Population activations =
+      reference_activations(c, site, r.images, split, network_sha);
+  const ImageScorer score = make_scorer(activations, split);
+  const auto reference_scores = [&](const GreyImages& images, const std::string& which) {
+    return score(reference_activations(c, site, images, which, network_sha), which);
+  };
+  const std::vector<double> scores = score(activations, split);
   r.known = true;
   r.count = r.images.count;
   r.ranking.resize(scores.size());
   std::iota(r.ranking.begin(), r.ranking.end(), std::int64_t{0});
+  // From the best score down; NaN (no score) below every number.
   std::stable_sort(r.ranking.begin(), r.ranking.end(), [&](std::int64_t a, std::int64_t b) {
-    return scores[static_cast<std::size_t>(a)] > scores[static_cast<std::size_t>(b)];
+    const double sa = scores[static_cast<std::size_t>(a)];
+    const double sb = scores[static_cast<std::size_t>(b)];
+    if (std::isnan(sb)) return !std::isnan(sa);
+    return sa > sb;
   });
   r.best_index = r.ranking.front();
   r.max = scores[static_cast<std::size_t>(r.best_index)];
@@ -158,24 +181,19 @@ Reference measure_reference(const EvolveConfig& c, xdream::TorchNetworkUnit& uni
     r.budget = budget;
     r.brute_force = expected_max_of_sample(scores, static_cast<std::int64_t>(budget));
     // The best test-set image too (a weaker bar than the best of the training set; cached).
-    const std::vector<double> test =
-        reference_scores(c, unit, read_reference(c, "t10k", 10'000, shape), "t10k", network_sha);
-    r.test_max = *std::max_element(test.begin(), test.end());
+    r.test_max = max_of(reference_scores(read_reference(c, "t10k", 10'000, shape), "t10k"));
   } else if (c.brute_force_pool > 0) {
     const GreyImages train = read_reference(c, "train", c.brute_force_pool, shape);
     r.pool = train.count;
     r.budget = budget;
-    r.brute_force = expected_max_of_sample(reference_scores(c, unit, train, "train", network_sha),
-                                           static_cast<std::int64_t>(budget));
+    r.brute_force =
+        expected_max_of_sample(reference_scores(train, "train"), static_cast<std::int64_t>(budget));
   }
   return r;
 }
 
-/// The codes of the unit's `count` best reference images: the generator's `encode` of the
-/// network's `encode_tap` features (the bundled generator inverts fc6; XDream's "start from the
-/// unit's best natural images").
 xdream::Population reference_best_codes(const EvolveConfig& c, xdream::TorchGenerator& generator,
-                                        xdream::TorchNetworkUnit& unit, const Reference& r,
+                                        xdream::TorchNetwork& network, const Reference& r,
                                         xdream::Index count) {
   if (!r.known) {
     throw std::invalid_argument(
@@ -192,7 +210,7 @@ xdream::Population reference_best_codes(const EvolveConfig& c, xdream::TorchGene
     std::copy_n(r.images.pixels.data() + r.ranking[static_cast<std::size_t>(k)] * plane, plane,
                 images.data_ptr<float>() + k * plane);
   }
-  return generator.encode(unit.network().activations(images, c.encode_tap));
+  return generator.encode(network.activations(images, c.encode_tap));
 }
 
 }  // namespace xdream_evolve

@@ -13,6 +13,12 @@ using json = nlohmann::json;
 
 namespace xdream_evolve {
 
+std::string what_is_scored(const EvolveConfig& c) {
+  if (c.score_pattern.empty()) return "unit " + c.tap + "[" + std::to_string(c.unit) + "]";
+  return "a " + c.pattern_measure + " pattern over " + std::to_string(c.score_pattern.size()) +
+         " channel" + (c.score_pattern.size() == 1 ? "" : "s") + " of " + c.tap;
+}
+
 void report(const EvolveConfig& c, const std::vector<xdream::GenerationStats>& history,
             const xdream::OptimizerState& state, const Reference& reference, const fs::path& dir,
             const RunTimes& times) {
@@ -30,33 +36,76 @@ void report(const EvolveConfig& c, const std::vector<xdream::GenerationStats>& h
     summary["forward_ms_per_generation"] = 1e3 * times.forward_seconds / generations;
     summary["rest_share"] = (times.seconds - times.forward_seconds) / times.seconds;
   }
-  const double relative = last.best_clean / reference.max;
+  const bool pattern = !c.score_pattern.empty();
+  summary["objective"] = pattern ? "pattern" : "unit";
+  if (pattern) summary["pattern_measure"] = c.pattern_measure;
   if (reference.known) {
+    // reference_max: the best reference image's score, the unit's activation or the pattern's
+    // score (NaN, written null, when no reference image has a pattern score).
     summary["reference_max"] = reference.max;
     summary["reference_count"] = reference.count;
     summary["reference_split"] = reference.split;
     summary["reference_best_index"] = reference.best_index;
-    summary["relative_activation"] = relative;
-    // A ratio to a best reference response <= 0 means nothing (the unit is silent on natural
-    // images); tables should leave such units out.
-    summary["relative_activation_meaningful"] = reference.max > 0.0;
+    if (pattern) {
+      summary["margin_over_reference"] = last.best_clean - reference.max;
+    } else {
+      summary["relative_activation"] = last.best_clean / reference.max;
+      // A ratio to a best reference response <= 0 means nothing (the unit is silent on natural
+      // images); tables should leave such units out.
+      summary["relative_activation_meaningful"] = reference.max > 0.0;
+    }
     if (!std::isnan(reference.test_max)) {
       summary["test_set_max"] = reference.test_max;
-      summary["relative_to_test_set"] = last.best_clean / reference.test_max;
+      if (pattern) {
+        summary["margin_over_test_set"] = last.best_clean - reference.test_max;
+      } else {
+        summary["relative_to_test_set"] = last.best_clean / reference.test_max;
+      }
     }
     if (reference.pool > 0) {
       summary["brute_force_expected_max"] = reference.brute_force;
-      summary["brute_force_relative"] = reference.brute_force / reference.max;
+      if (pattern) {
+        summary["brute_force_margin"] = reference.brute_force - reference.max;
+      } else {
+        summary["brute_force_relative"] = reference.brute_force / reference.max;
+      }
       summary["brute_force_pool"] = reference.pool;
     }
   }
   xdream_apps::write_text_atomically(dir / "summary.json", summary.dump(2) + "\n");
 
-  std::printf("xdream-evolve: %s, unit %s[%lld], %zu generations, %llu stimuli, %.1f s\n",
-              name_of(c.algorithm).c_str(), c.tap.c_str(), static_cast<long long>(c.unit),
-              history.size(), static_cast<unsigned long long>(last.stimuli), last.seconds);
-  std::printf("  final generation's best activation (clean): %.6g\n", last.best_clean);
-  if (reference.known) {
+  std::printf("xdream-evolve: %s, %s, %zu generations, %llu stimuli, %.1f s\n",
+              name_of(c.algorithm).c_str(), what_is_scored(c).c_str(), history.size(),
+              static_cast<unsigned long long>(last.stimuli), last.seconds);
+  if (pattern) {
+    std::printf("  final generation's best pattern score (%s): %.6g\n", c.pattern_measure.c_str(),
+                last.best_clean + 0.0);
+  } else {
+    std::printf("  final generation's best activation (clean): %.6g\n", last.best_clean);
+  }
+  if (reference.known && pattern) {
+    // + 0.0: a negative MSE of 0 is -0.0, printed "0".
+    std::printf("  best of %lld reference images (Fashion-MNIST %s #%lld): %.6g%s\n",
+                static_cast<long long>(reference.count), reference.split.c_str(),
+                static_cast<long long>(reference.best_index), reference.max + 0.0,
+                std::isnan(reference.max) ? " (no reference image has a pattern score)" : "");
+    std::printf(
+        "  margin over the best reference image (evolved - reference; a pattern score "
+        "has no ratio): %+.6g\n",
+        last.best_clean - reference.max);
+    if (!std::isnan(reference.test_max)) {
+      std::printf("  margin over the best of the 10000 test images: %+.6g\n",
+                  last.best_clean - reference.test_max);
+    }
+    if (reference.pool > 0) {
+      std::printf(
+          "  brute-force control (expected best of %llu random training images): %.6g (margin "
+          "%+.6g)\n",
+          static_cast<unsigned long long>(reference.budget), reference.brute_force,
+          reference.brute_force - reference.max);
+    }
+  } else if (reference.known) {
+    const double relative = last.best_clean / reference.max;
     std::printf("  best of %lld reference images (Fashion-MNIST %s #%lld): %.6g\n",
                 static_cast<long long>(reference.count), reference.split.c_str(),
                 static_cast<long long>(reference.best_index), reference.max);
