@@ -41,6 +41,11 @@ def main():
     print(f"session: {len(told)} generations told, {len(closed)} blocks "
           f"({kinds['RESHOW']} re-shows, {kinds['REISSUE']} re-issues), "
           f"{valid}/{total} images with a response ({100.0 * valid / max(total, 1):.1f} %)")
+    threads = list(dict.fromkeys(e["thread"] for e in told if "thread" in e))
+    for name in threads:
+        mine = [e for e in told if e.get("thread") == name]
+        print(f"  thread {name}: {len(mine)} generations told, "
+              f"{sum(e['valid'] for e in mine)}/{sum(e['total'] for e in mine)} images with a response")
     print(f"  blocks closed complete: {sum(e['reason'] == 'complete' for e in closed)}, "
           f"after the hard deadline: {sum(e['reason'] == 'timeout' for e in closed)}; "
           f"resumed {kinds['SESSION_RESUMED']} times; {kinds['BLOCK_REATTACHED']} blocks taken up again")
@@ -80,24 +85,32 @@ def main():
     per_stimulus = collections.defaultdict(list)
     with open(os.path.join(args.run_dir, "responses.csv")) as f:
         rows = list(csv.DictReader(f))
-    scored = None
     config = json.load(open(os.path.join(args.run_dir, "config.json")))["settings"]
-    if config.get("score_mean"):
-        scored = set(config["score_mean"])
-    else:
-        scored = {config.get("score") or (config.get("channels") or ["0"])[0]}
+
+    def scored_channels(settings):
+        if settings.get("score_mean"):
+            return set(settings["score_mean"])
+        return {settings.get("score") or (settings.get("channels") or ["0"])[0]}
+
+    # Each optimizer's channels ("" = a session of one); a thread's own score settings, if any.
+    scored = {"": scored_channels(config)}
+    for thread in json.loads(config.get("optimizer_threads") or "[]"):
+        scored[thread["name"]] = scored_channels({**config, **thread})
     for r in rows:
-        if r["outcome"] == "valid" and r["channel"] in scored:
-            per_stimulus[(r["kind"], r["stim_id"])].append(float(r["value"]))
-    for (kind, stim), values in per_stimulus.items():
-        mean = sum(values) / len(values)
-        if kind == "reference":
-            best_ref = max(best_ref, mean)
-        else:
-            best_syn = max(best_syn, mean)
-    if best_ref > -math.inf and best_syn > -math.inf:
-        print(f"evolved vs natural: the best evolved image's response {best_syn:.4g}, the best reference "
-              f"image's {best_ref:.4g} (ratio {best_syn / best_ref if best_ref else math.nan:.3f})")
+        thread = r.get("thread", "")
+        for name, channels in scored.items():
+            if r["outcome"] == "valid" and r["channel"] in channels and thread in ("", name) and \
+                    (r["kind"] == "reference" or thread == name):
+                per_stimulus[(name, r["kind"], r["stim_id"])].append(float(r["value"]))
+    for name in scored:
+        best_ref = max((sum(v) / len(v) for (n, kind, _), v in per_stimulus.items()
+                        if n == name and kind == "reference"), default=-math.inf)
+        best_syn = max((sum(v) / len(v) for (n, kind, _), v in per_stimulus.items()
+                        if n == name and kind == "synthetic"), default=-math.inf)
+        if best_ref > -math.inf and best_syn > -math.inf:
+            who = f"thread {name}: " if name else ""
+            print(f"evolved vs natural: {who}the best evolved image's response {best_syn:.4g}, the best reference "
+                  f"image's {best_ref:.4g} (ratio {best_syn / best_ref if best_ref else math.nan:.3f})")
 
     if args.fakerig_log:
         lost = check_nothing_lost(args.run_dir, journal, rows, args.fakerig_log)

@@ -3,6 +3,7 @@
 #include <xdream/io/npy.hpp>
 #include <xdream/rig/stop.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -42,6 +43,7 @@ nlohmann::json to_json(const JournalEntry& e) {
     line["generation"] = e.generation;
     line["attempt"] = e.attempt;
   }
+  if (!e.thread.empty()) line["thread"] = e.thread;
   if (!e.reason.empty()) line["reason"] = e.reason;
   if (!e.source.empty()) line["source"] = e.source;
   if (e.submitted) {
@@ -85,20 +87,8 @@ nlohmann::json to_json(const JournalEntry& e) {
   return line;
 }
 
-std::string csv_row(const nlohmann::json& row, std::uint32_t block, std::uint32_t generation,
-                    std::uint32_t attempt) {
-  // block,attempt,generation,stim_id,kind,rep,channel,value,outcome
-  const bool missing = row[4].is_null();
-  char value[40] = "";
-  if (!missing) std::snprintf(value, sizeof value, "%.17g", row[4].get<double>());
-  return std::to_string(block) + "," + std::to_string(attempt) + "," + std::to_string(generation) +
-         "," + row[0].get<std::string>() + "," + (row[1] == "s" ? "synthetic" : "reference") + "," +
-         std::to_string(row[2].get<int>()) + "," + row[3].get<std::string>() + "," + value + "," +
-         (missing ? "nan" : "valid") + "\n";
-}
-
 constexpr const char* csv_header =
-    "block,attempt,generation,stim_id,kind,rep,channel,value,outcome\n";
+    "block,attempt,generation,stim_id,kind,thread,rep,channel,value,outcome\n";
 
 int open_append(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -236,8 +226,33 @@ Replay replay_journal(const fs::path& file, std::uint32_t from_block) {
   return replay;
 }
 
-JournalFile::JournalFile(const fs::path& exchange, const xdream::Population* codes, bool quiet)
-    : exchange_(exchange), codes_(codes), quiet_(quiet) {}
+JournalFile::JournalFile(const fs::path& exchange, std::string session,
+                         std::vector<ThreadCodes> threads, bool quiet)
+    : exchange_(exchange),
+      session_(std::move(session)),
+      threads_(std::move(threads)),
+      quiet_(quiet) {}
+
+std::string JournalFile::thread_of(const std::string& stim_id) const {
+  for (const ThreadCodes& t : threads_) {
+    if (!t.name.empty() && stim_id.starts_with(session_ + "-" + t.name + "-g")) return t.name;
+  }
+  return "";
+}
+
+std::string JournalFile::csv_row(const nlohmann::json& row, std::uint32_t block,
+                                 std::uint32_t generation, std::uint32_t attempt) const {
+  // block,attempt,generation,stim_id,kind,thread,rep,channel,value,outcome
+  const bool missing = row[4].is_null();
+  char value[40] = "";
+  if (!missing) std::snprintf(value, sizeof value, "%.17g", row[4].get<double>());
+  const std::string id = row[0].get<std::string>();
+  const bool synthetic = row[1] == "s";
+  return std::to_string(block) + "," + std::to_string(attempt) + "," + std::to_string(generation) +
+         "," + id + "," + (synthetic ? "synthetic" : "reference") + "," +
+         (synthetic ? thread_of(id) : "") + "," + std::to_string(row[2].get<int>()) + "," +
+         row[3].get<std::string>() + "," + value + "," + (missing ? "nan" : "valid") + "\n";
+}
 
 void JournalFile::open(const fs::path& run, std::uintmax_t keep_bytes) {
   run_ = run;
@@ -300,8 +315,16 @@ void JournalFile::record(const JournalEntry& entry) {
     const fs::path dir = run_ / "rig" / "blocks" / name;
     std::error_code error;
     fs::create_directories(dir, error);
-    if (codes_ != nullptr && codes_->size() > 0)
-      xdream::rig::stop_if_disk_full([&] { xdream::io::save_npy(dir / "codes.npy", *codes_); });
+    for (std::size_t t = 0; t < threads_.size() && entry.submitted != nullptr; ++t) {
+      const ThreadCodes& thread = threads_[t];
+      const auto& stimuli = entry.submitted->stimuli;
+      const bool shown = std::any_of(stimuli.begin(), stimuli.end(), [&](const auto& s) {
+        return s.thread == static_cast<int>(t);
+      });
+      if (!shown || thread.codes == nullptr || thread.codes->size() == 0) continue;
+      const std::string file = thread.name.empty() ? "codes.npy" : "codes_" + thread.name + ".npy";
+      xdream::rig::stop_if_disk_full([&] { xdream::io::save_npy(dir / file, *thread.codes); });
+    }
     if (last_closed_t_ >= 0.0) {
       line["turnaround_s"] = entry.t - last_closed_t_;
       counts_.turnaround_s.push_back(entry.t - last_closed_t_);

@@ -46,12 +46,21 @@ struct Replay {
 /// Reads a journal; `from_block` is the checkpoint's next block number.
 Replay replay_journal(const std::filesystem::path& file, std::uint32_t from_block);
 
+/// An optimizer of the session: its name ("" in a session of one) and the codes of the
+/// generation it shows (written with each block that holds its images).
+struct ThreadCodes {
+  std::string name;
+  const xdream::Population* codes = nullptr;
+};
+
 class JournalFile {
  public:
-  /// A journal of the session whose exchange directory is `exchange`; `codes` points to the
-  /// codes of the generation being shown (written with each block). Operator lines go to
-  /// stdout (alarms to stderr) unless quiet. Nothing is written before `open`.
-  JournalFile(const std::filesystem::path& exchange, const xdream::Population* codes, bool quiet);
+  /// A journal of session `session` whose exchange directory is `exchange`. Each block's codes
+  /// are written before it is sent, from `threads`: `codes.npy` in a session of one optimizer,
+  /// `codes_NAME.npy` per thread in it otherwise. Operator lines go to stdout (alarms to
+  /// stderr) unless quiet. Nothing is written before `open`.
+  JournalFile(const std::filesystem::path& exchange, std::string session,
+              std::vector<ThreadCodes> threads, bool quiet);
 
   /// Opens (appending) `run/rig/journal.jsonl` and `run/responses.csv`, the journal truncated
   /// first to `keep_bytes` when given (a resumed session drops a line cut by the crash).
@@ -81,8 +90,14 @@ class JournalFile {
   void keep_block_files(const xdream::rig::JournalEntry& entry);
   void print(const xdream::rig::JournalEntry& entry);
 
+  // The thread of a synthetic image's id ("" for a reference or in a session of one).
+  std::string thread_of(const std::string& stim_id) const;
+  std::string csv_row(const nlohmann::json& row, std::uint32_t block, std::uint32_t generation,
+                      std::uint32_t attempt) const;
+
   std::filesystem::path run_, exchange_;
-  const xdream::Population* codes_;
+  std::string session_;
+  std::vector<ThreadCodes> threads_;
   bool quiet_;
   int fd_ = -1, csv_fd_ = -1;
   double last_closed_t_ = -1.0;

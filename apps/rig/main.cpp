@@ -11,7 +11,6 @@
 #include "search.hpp"
 #include "session_transport.hpp"
 
-#include <xdream/callbacks/checkpointer.hpp>
 #include <xdream/callbacks/scores_file.hpp>
 #include <xdream/driver.hpp>
 #include <xdream/io/checkpoint.hpp>
@@ -19,6 +18,7 @@
 #include <xdream/io/png.hpp>
 #include <xdream/io/sha256.hpp>
 #include <xdream/rig/objective.hpp>
+#include <xdream/rig/threads.hpp>
 #include <xdream/torch.hpp>
 #include <xdream/torch/image_writer.hpp>
 #include <xdream/version.hpp>
@@ -36,6 +36,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -81,7 +83,44 @@ class RigImageGenerator {
 
 using Transport = SessionTransport;
 using Objective = rig::RigObjective<Transport, rig::SteadyClock, JournalFile>;
-using Session = xdream::Optimizer<RigImageGenerator&, Objective&, xdream::AnyAlgorithm>;
+using Threads = rig::RigThreads<Objective>;
+using Session =
+    xdream::Optimizer<RigImageGenerator&, rig::RigThreadObjective<Objective>, xdream::AnyAlgorithm>;
+
+/// One optimizer of the session: its settings, generator, driver and record (the run
+/// directory itself in a session of one, else threads/NAME/ in it).
+struct Thread {
+  ThreadConfig config;
+  fs::path record;
+  std::unique_ptr<xdream::TorchGenerator> generator;
+  std::unique_ptr<RigImageGenerator> images;
+  std::unique_ptr<Session> session;
+  std::unique_ptr<xdream::callbacks::ScoresFile> scores;
+};
+
+/// The whole session's checkpoint: the rig objective's state, then every optimizer's (taken
+/// once per generation, when all of them have been told their scores).
+struct SessionCheckpoint {
+  Objective* objective;
+  std::vector<Thread>* threads;
+  static std::string name() { return "xdream-rig-session"; }
+  void save(xdream::io::ArchiveWriter& out) const {
+    objective->save(out);
+    out.write(static_cast<std::uint64_t>(threads->size()));
+    for (const Thread& t : *threads) t.session->save(out);
+  }
+  void load(xdream::io::ArchiveReader& in) {
+    objective->load(in);
+    std::uint64_t count = 0;
+    in.read(count);
+    if (count != threads->size()) {
+      throw std::invalid_argument("the checkpoint holds " + std::to_string(count) +
+                                  " optimizers; the session has " +
+                                  std::to_string(threads->size()));
+    }
+    for (Thread& t : *threads) t.session->load(in);
+  }
+};
 
 /// One image as PNG (small images enlarged 4x, as xdream-evolve's).
 void write_image(const rig::RigImage& image, const fs::path& file) {
@@ -193,12 +232,21 @@ rig::RigOptions rig_options(const RigConfig& c) {
   return o;
 }
 
-void write_summary(const fs::path& dir, const Session& session, const JournalFile& journal,
-                   const std::string& ended) {
+// One optimizer's part of a summary.
+json thread_summary(const Session& session) {
+  json summary{{"generations", session.history().size()},
+               {"stimuli", session.history().empty() ? 0 : session.history().back().stimuli}};
+  if (!session.history().empty()) {
+    summary["final_best"] = session.history().back().best;
+    summary["best_score_ever"] = session.state().best.score;
+  }
+  return summary;
+}
+
+void write_summary(const fs::path& dir, const std::vector<Thread>& threads,
+                   const JournalFile& journal, const std::string& ended) {
   const JournalFile::Counts& n = journal.counts();
   json summary{{"ended", ended},
-               {"generations", session.history().size()},
-               {"stimuli", session.history().empty() ? 0 : session.history().back().stimuli},
                {"blocks", n.blocks},
                {"reshows", n.reshows},
                {"reissues", n.reissues},
@@ -206,9 +254,17 @@ void write_summary(const fs::path& dir, const Session& session, const JournalFil
                {"faults", n.faults},
                {"rejected_entries", n.rejected},
                {"responses", n.responses}};
-  if (!session.history().empty()) {
-    summary["final_best"] = session.history().back().best;
-    summary["best_score_ever"] = session.state().best.score;
+  if (threads.size() == 1 && threads.front().config.name.empty()) {
+    summary.update(thread_summary(*threads.front().session));
+  } else {
+    summary["threads"] = json::array();
+    for (const Thread& t : threads) {
+      json part = thread_summary(*t.session);
+      part["name"] = t.config.name;
+      part["record"] = fs::relative(t.record, dir).string();
+      summary["threads"].push_back(part);
+      xdream_apps::write_text_atomically(t.record / "summary.json", part.dump(2) + "\n");
+    }
   }
   if (n.first_reference) {
     summary["reference_first"] = *n.first_reference;
@@ -259,40 +315,74 @@ int run_program(int argc, char** argv) {
     }
   }
 
-  // Everything is checked before the run directory appears: the generator, the references,
-  // the algorithm, and the exchange directory (locked: no other session may use it).
+  // Everything is checked before the run directory appears: the generators, the references,
+  // the algorithms, and the exchange directory (locked: no other session may use it).
   xdream::set_torch_threads(c.threads);
-  xdream::TorchGenerator generator(c.generator, {.code_size = c.code_size, .device = c.device});
+  std::vector<Thread> threads;
+  for (ThreadConfig& config : thread_configs(c)) {
+    Thread t;
+    t.record = config.name.empty() ? dir : dir / "threads" / config.name;
+    t.generator = std::make_unique<xdream::TorchGenerator>(
+        config.config.generator,
+        xdream::TorchGeneratorOptions{.code_size = config.config.code_size, .device = c.device});
+    t.config = std::move(config);
+    threads.push_back(std::move(t));
+  }
   const std::vector<rig::ReferenceImage> reference_images = read_references(c.references);
-  xdream::AnyAlgorithm algorithm = xdream_apps::make_algorithm(c, generator.code_size(), nullptr);
-  const json record{
-      {"settings", c},
-      {"session", session_tag},
-      {"program", "xdream-rig"},
-      {"protocol",
-       c.transport == TransportKind::file ? "xdream-rig-files 1" : "xdream-rig-socket 1"},
-      {"versions", {{"xdream", xdream::version_string}, {"libtorch", TORCH_VERSION}}},
-      {"models",
-       {{"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}}}},
-      {"seeds", {{"algorithm", c.seed}, {"order", rig_options(c).order_seed}}}};
+  json models{
+      {"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}}};
+  for (const Thread& t : threads) {
+    if (t.config.name.empty()) continue;
+    const std::string& file = t.config.config.generator;
+    models["threads"][t.config.name] = {{"file", file}, {"sha256", xdream::io::sha256_file(file)}};
+  }
+  json seeds{{"algorithm", c.seed}, {"order", rig_options(c).order_seed}};
+  for (const Thread& t : threads) {
+    if (!t.config.name.empty()) seeds["threads"][t.config.name] = t.config.config.seed;
+  }
+  const json record{{"settings", c},
+                    {"session", session_tag},
+                    {"program", "xdream-rig"},
+                    {"protocol", c.transport == TransportKind::file ? "xdream-rig-files 1"
+                                                                    : "xdream-rig-socket 1"},
+                    {"versions", {{"xdream", xdream::version_string}, {"libtorch", TORCH_VERSION}}},
+                    {"models", models},
+                    {"seeds", seeds}};
   if (resuming && recorded.at("models") != record.at("models")) {
     throw std::runtime_error(
-        "option --resume: the generator file changed since the session started "
+        "option --resume: a generator file changed since the session started "
         "(its sha256 differs from config.json)");
+  }
+  rig::RigOptions options = rig_options(c);
+  for (const Thread& t : threads) {
+    if (!t.config.name.empty())
+      options.threads.push_back({t.config.name, rig_options(t.config.config).score});
   }
   rig::SteadyClock clock;
   Transport transport(c, clock);
-  RigImageGenerator images(generator);
-  JournalFile journal(c.dir, &images.codes(), invocation.quiet);
-  Objective objective(transport, clock, journal, session_tag, reference_images, rig_options(c));
+  for (Thread& t : threads) t.images = std::make_unique<RigImageGenerator>(*t.generator);
+  std::vector<ThreadCodes> codes;
+  for (const Thread& t : threads) codes.push_back({t.config.name, &t.images->codes()});
+  JournalFile journal(c.dir, session_tag, codes, invocation.quiet);
+  Objective objective(transport, clock, journal, session_tag, reference_images, options);
 
   if (!resuming)
     lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
-  Session session(images, objective, std::move(algorithm));
   const fs::path checkpoint = dir / "checkpoint.bin";
+  SessionCheckpoint whole{&objective, &threads};
+  Threads meeting(objective, [&] { xdream::io::save_checkpoint(checkpoint, whole); });
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    Thread& t = threads[i];
+    t.session = std::make_unique<Session>(
+        *t.images, rig::RigThreadObjective<Objective>(meeting, i),
+        xdream_apps::make_algorithm(t.config.config, t.generator->code_size(), nullptr));
+    std::error_code error;
+    fs::create_directories(t.record / "images", error);
+    t.scores = std::make_unique<xdream::callbacks::ScoresFile>(t.record / "scores.csv");
+  }
   Replay replay;
   if (resuming) {
-    if (fs::exists(checkpoint)) xdream::io::load_checkpoint(checkpoint, session);
+    if (fs::exists(checkpoint)) xdream::io::load_checkpoint(checkpoint, whole);
     replay = replay_journal(dir / "rig" / "journal.jsonl", objective.state().next_block);
     objective.recover(replay.blocks);
     journal.open(dir, replay.whole_bytes);
@@ -309,22 +399,31 @@ int run_program(int argc, char** argv) {
                  {"reattached_blocks", replay.blocks.size()},
                  {"config_sha256", xdream::io::sha256(record.dump())}});
   if (!invocation.quiet) {
-    std::printf("xdream-rig: session %s, %s%s, %s, %llu generations of %lld images\n",
-                session_tag.c_str(), resuming ? "resuming " : "", dir.string().c_str(),
-                transport.description().c_str(), static_cast<unsigned long long>(c.generations),
-                static_cast<long long>(session.algorithm().population_size()));
+    std::printf("xdream-rig: session %s, %s%s, %s\n", session_tag.c_str(),
+                resuming ? "resuming " : "", dir.string().c_str(), transport.description().c_str());
+    for (const Thread& t : threads) {
+      const std::string who = t.config.name.empty() ? "" : "thread " + t.config.name + ": ";
+      std::printf("xdream-rig: %s%llu generations of %lld images\n", who.c_str(),
+                  static_cast<unsigned long long>(t.config.config.generations),
+                  static_cast<long long>(t.session->algorithm().population_size()));
+    }
     std::fflush(stdout);
   }
 
   std::signal(SIGINT, ask_to_stop);
   std::signal(SIGTERM, ask_to_stop);
-  xdream::callbacks::ScoresFile scores(dir / "scores.csv");
-  xdream::callbacks::Checkpointer checkpointer(checkpoint);
+  std::vector<std::function<void()>> drivers;
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    drivers.push_back([&threads, &meeting, i] {
+      Thread& t = threads[i];
+      t.session->run_until(xdream::budget::generations(t.config.config.generations),
+                           BestImageWriter{t.record / "images"}, *t.scores,
+                           rig::RigThreadTold<Objective>{&meeting, i});
+    });
+  }
   std::string ended = "complete";
-  int code = 0;
   try {
-    session.run_until(xdream::budget::generations(c.generations), BestImageWriter{dir / "images"},
-                      scores, checkpointer);
+    meeting.run(std::move(drivers));
   } catch (const std::exception& e) {
     // A clean stop: the last checkpoint and the journal hold everything; --resume continues. A
     // full disk anywhere (images, scores, the checkpoint) is one too.
@@ -335,8 +434,8 @@ int run_program(int argc, char** argv) {
                             : rig::to_string(rig::StopReason::disk_full);
     try {  // what still fits on the disk
       journal.write({{"kind", "SESSION_END"}, {"ended", ended}, {"why", e.what()}});
-      scores.write(session.history());
-      write_summary(dir, session, journal, ended);
+      for (Thread& t : threads) t.scores->write(t.session->history());
+      write_summary(dir, threads, journal, ended);
     } catch (const std::exception&) {
     }
     const std::string why = stop != nullptr ? e.what() : ended + ": " + e.what();
@@ -346,13 +445,17 @@ int run_program(int argc, char** argv) {
   }
   transport.finish();
   journal.write({{"kind", "SESSION_END"}, {"ended", ended}});
-  if (session.last_codes().size() > 0)
-    xdream::io::save_npy(dir / "codes.npy", session.last_codes());
-  if (session.state().best.code.size() > 0) {  // none when no image ever had a response
-    xdream::io::save_npy(dir / "best_code.npy", xdream::Code(session.state().best.code));
-    write_image(images.generate(session.state().best.code).front(), dir / "best.png");
+  for (Thread& t : threads) {
+    const Session& session = *t.session;
+    if (session.last_codes().size() > 0)
+      xdream::io::save_npy(t.record / "codes.npy", session.last_codes());
+    if (session.state().best.code.size() > 0) {  // none when no image ever had a response
+      xdream::io::save_npy(t.record / "best_code.npy", xdream::Code(session.state().best.code));
+      write_image(t.images->generate(session.state().best.code).front(), t.record / "best.png");
+    }
+    t.scores->write(session.history());
   }
-  // The reference image the neuron answered best over the session, beside the evolved one.
+  // The reference image the neuron answered best over the session, beside the evolved ones.
   const std::vector<double> reference_scores = objective.reference_scores();
   std::size_t best_reference = reference_scores.size();
   for (std::size_t r = 0; r < reference_scores.size(); ++r) {
@@ -365,16 +468,19 @@ int run_program(int argc, char** argv) {
   if (best_reference < reference_scores.size()) {
     write_image(reference_images[best_reference].image, dir / "reference_best.png");
   }
-  scores.write(session.history());
-  write_summary(dir, session, journal, ended);
-  xdream_apps::plot_run(dir, "xdream-rig");
+  write_summary(dir, threads, journal, ended);
+  for (const Thread& t : threads) xdream_apps::plot_run(t.record, "xdream-rig");
   xdream_apps::write_text_atomically(dir / "DONE", "");
   if (!invocation.quiet) {
-    std::printf("xdream-rig: %zu generations, %d blocks, %lld responses; record: %s\n",
-                session.history().size(), journal.counts().blocks, journal.counts().responses,
-                dir.string().c_str());
+    std::printf("xdream-rig: %d blocks, %lld responses; record: %s\n", journal.counts().blocks,
+                journal.counts().responses, dir.string().c_str());
+    for (const Thread& t : threads) {
+      const std::string who = t.config.name.empty() ? "" : "thread " + t.config.name + ": ";
+      std::printf("xdream-rig: %s%zu generations, best score %.6g\n", who.c_str(),
+                  t.session->history().size(), t.session->state().best.score);
+    }
   }
-  return code;
+  return 0;
 }
 
 }  // namespace

@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <stdexcept>
@@ -71,7 +73,93 @@ std::vector<double> read_pattern_target(const std::string& file) {
   return values;
 }
 
+// --thread-file: a JSON array of 1 to 16 objects, each with a "name" and settings of
+// thread_keys(); returned as compact JSON text (recorded in config.json). Relative generator
+// paths are made absolute (a resumed session may start elsewhere).
+std::string read_thread_file(const std::string& file) {
+  const std::string where = "option --thread-file: '" + file + "'";
+  std::ifstream in(file);
+  nlohmann::json threads = nlohmann::json::parse(in, nullptr, false);
+  if (!threads.is_array() || threads.empty() || threads.size() > 16)
+    throw CLI::ValidationError(where, "is not a JSON array of 1 to 16 threads (objects)");
+  for (auto& thread : threads) {
+    if (!thread.is_object())
+      throw CLI::ValidationError(where, "holds a thread that is not an object");
+    if (thread.contains("generator") && thread.at("generator").is_string()) {
+      const std::string path = thread.at("generator").get<std::string>();
+      if (!path.empty())
+        thread["generator"] = std::filesystem::absolute(path).lexically_normal().string();
+    }
+  }
+  return threads.dump();
+}
+
 }  // namespace
+
+const std::vector<std::string>& thread_keys() {
+  static const std::vector<std::string> keys{"algorithm",
+                                             "population",
+                                             "mutation_rate",
+                                             "mutation_size",
+                                             "selectivity",
+                                             "heritability",
+                                             "n_conserve",
+                                             "sigma",
+                                             "radius",
+                                             "learning_rate",
+                                             "seed",
+                                             "generator",
+                                             "code_size",
+                                             "score",
+                                             "score_mean",
+                                             "score_pattern",
+                                             "pattern_measure",
+                                             "pattern_target",
+                                             "pattern_reference",
+                                             "pattern_zscore",
+                                             "generations"};
+  return keys;
+}
+
+std::vector<ThreadConfig> thread_configs(const RigConfig& c) {
+  if (c.optimizer_threads.empty()) return {{"", c}};
+  const nlohmann::json threads = nlohmann::json::parse(c.optimizer_threads, nullptr, false);
+  if (!threads.is_array() || threads.empty() || threads.size() > 16)
+    bad("thread-file", "(its threads)", "a JSON array of 1 to 16 threads");
+  std::vector<ThreadConfig> configs;
+  std::set<std::string> names;
+  for (std::size_t t = 0; t < threads.size(); ++t) {
+    const nlohmann::json& thread = threads[t];
+    const std::string which = "thread " + std::to_string(t + 1);
+    if (!thread.is_object() || !thread.contains("name") || !thread.at("name").is_string())
+      bad("thread-file", which, "an object with a \"name\"");
+    const std::string name = thread.at("name").get<std::string>();
+    const bool word =
+        !name.empty() && name.size() <= 16 && std::all_of(name.begin(), name.end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+        });
+    if (!word) bad("thread-file", which + " name '" + name + "'", "1 to 16 letters, digits and _");
+    if (!names.insert(name).second) bad("thread-file", "thread '" + name + "'", "distinct names");
+    nlohmann::json settings = c;
+    settings["optimizer_threads"] = "";
+    for (const auto& [key, value] : thread.items()) {
+      if (key == "name") continue;
+      const auto& keys = thread_keys();
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        bad("thread-file", "thread '" + name + "': setting \"" + key + "\"",
+            "one a thread sets (the search's, generator, code_size, the score's, generations); "
+            "the others are the session's");
+      }
+      settings[key] = value;
+    }
+    try {
+      configs.push_back({name, settings_from_json(settings, "its settings")});
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("option --thread-file: thread '" + name + "': " + e.what());
+    }
+  }
+  return configs;
+}
 
 std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocation,
                                       const std::string& models_dir) {
@@ -142,6 +230,13 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
   app.add_flag("--pattern-zscore", c.pattern_zscore,
                "Z-score each channel against the reference images' responses (each generation)")
       ->group(rig);
+  std::string thread_file;
+  app.add_option("--thread-file", thread_file,
+                 "Several optimizers in one session: a JSON array of threads, each with a "
+                 "\"name\" and its own settings (algorithm, seed, generator, score, generations"
+                 " ...; docs/rig.md); every block holds every thread's images")
+      ->group(rig)
+      ->check(CLI::ExistingFile);
   app.add_option(
          "--references", c.references,
          "A directory of natural reference images (PNG), shown in every block, never optimized")
@@ -217,6 +312,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
         argc, argv, {"channels", "score-mean", "score_mean", "score-pattern", "score_pattern"});
     app.parse(argc, argv);
     if (!target_file.empty()) c.pattern_target = read_pattern_target(target_file);
+    if (!thread_file.empty()) c.optimizer_threads = read_thread_file(thread_file);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -321,6 +417,7 @@ void check(const RigConfig& c) {
   in_range<std::int64_t>("code-size", c.code_size, 0, std::int64_t{1} << 24);
   in_range("threads", c.threads, 1, 1024, " (0 = every core, on the command line)");
   in_range<std::uint64_t>("generations", c.generations, 1, 100'000);
+  if (!c.optimizer_threads.empty()) (void)thread_configs(c);  // each thread's settings checked too
 }
 
 RigConfig settings_from_json(const nlohmann::json& settings, const std::string& source) {

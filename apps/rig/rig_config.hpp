@@ -45,6 +45,10 @@ struct RigConfig : xdream_apps::SearchSettings {
   std::string pattern_reference;           // ... or a reference image's responses
   bool pattern_zscore = false;             // z-score against the reference images
   std::string references;                  // a directory of reference PNG images ("" = none)
+  // Several optimizers in the session ("threads"): --thread-file's JSON array, as text ("" =
+  // one optimizer, the session's settings). Each thread names itself and sets any of
+  // thread_keys; the rest of its settings are the session's.
+  std::string optimizer_threads;
   int reps = 1;
   int max_reshows = 2;
   double min_valid_fraction = 0.5;
@@ -66,11 +70,12 @@ struct RigConfig : xdream_apps::SearchSettings {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RigConfig, transport, dir, listen, inline_images, channels,
                                    score, score_mean, score_pattern, pattern_measure,
                                    pattern_target, pattern_reference, pattern_zscore, references,
-                                   reps, max_reshows, min_valid_fraction, max_reissues,
-                                   expected_block_s, soft_min_s, hard_deadline_s, poll_s, generator,
-                                   code_size, device, threads, generations, out, algorithm,
-                                   population, ga_preset, mutation_rate, mutation_size, selectivity,
-                                   heritability, n_conserve, sigma, radius, learning_rate, seed)
+                                   optimizer_threads, reps, max_reshows, min_valid_fraction,
+                                   max_reissues, expected_block_s, soft_min_s, hard_deadline_s,
+                                   poll_s, generator, code_size, device, threads, generations, out,
+                                   algorithm, population, ga_preset, mutation_rate, mutation_size,
+                                   selectivity, heritability, n_conserve, sigma, radius,
+                                   learning_rate, seed)
 
 struct Invocation {
   RigConfig config;
@@ -89,6 +94,21 @@ std::optional<int> parse_command_line(int argc, char** argv, Invocation& invocat
 /// channel among the channels, a hard deadline no shorter than a block). Throws
 /// std::invalid_argument naming the option.
 void check(const RigConfig& config);
+
+/// The settings a thread of --thread-file may set (the search's, the generator's, the score's
+/// and the budget); the others are the session's.
+const std::vector<std::string>& thread_keys();
+
+/// One optimizer of the session: its name ("" in a session of one) and its whole settings.
+struct ThreadConfig {
+  std::string name;
+  RigConfig config;
+};
+
+/// The session's optimizers: one (the session's settings, no name) without --thread-file, else
+/// each thread's settings: the session's with the thread's keys applied, checked. Throws
+/// std::invalid_argument naming --thread-file, the thread and the setting.
+std::vector<ThreadConfig> thread_configs(const RigConfig& config);
 
 /// config.json's settings, read strictly and checked.
 RigConfig settings_from_json(const nlohmann::json& settings, const std::string& source);

@@ -8,6 +8,9 @@
 #            time: the same block numbering, nothing lost or counted twice, and the final codes
 #            bit-identical to an uninterrupted session against the same seeded rig
 #   config   bad configurations: one line, exit 1 or 2, nothing written
+#   threads  two optimizers in one session through the file exchange (a GA on one channel for
+#            5 generations, sep-CMA-ES on the other for 2): blocks shared and shuffled, responses
+#            routed by id, the done thread stops showing images, nothing lost
 #
 # Usage: session_test.sh XDREAM_RIG XDREAM_FAKERIG SOURCE_DIR [part]
 set -uo pipefail
@@ -198,6 +201,25 @@ if [[ $part == all || $part == config ]]; then
   bad_config listen-file "option --listen = 127.0.0.1:5556: expected no address with --transport file" --dir "$work/cfg/exchange" --listen 127.0.0.1:5556
   bad_config reps-zero "--reps: Value 0 not in range" --dir "$work/cfg/exchange" --reps 0
   bad_config session-chars "--session: expected 1 to 32 letters" --dir "$work/cfg/exchange" --session 'a/b'
+  # Bad thread files: each refused naming --thread-file, the thread and the setting.
+  echo '{"name": "ga"}' > "$work/cfg/threads-object.json"
+  bad_config threads-not-array "is not a JSON array of 1 to 16 threads" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-object.json"
+  echo '[{"name": "ga"}, {"name": "ga"}]' > "$work/cfg/threads-twice.json"
+  bad_config threads-twice "thread 'ga' = distinct names" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-twice.json"
+  echo '[{"name": "g a"}]' > "$work/cfg/threads-name.json"
+  bad_config threads-name "name 'g a'" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-name.json"
+  echo '[{"algorithm": "ga"}]' > "$work/cfg/threads-nameless.json"
+  bad_config threads-nameless "thread 1 = " --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-nameless.json"
+  echo '[{"name": "ga", "reps": 3}]' > "$work/cfg/threads-session-key.json"
+  bad_config threads-session-key "setting \"reps\"" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-session-key.json"
+  echo '[{"name": "ga", "score": "ch9"}]' > "$work/cfg/threads-channel.json"
+  bad_config threads-channel "thread 'ga': option --score = ch9" --dir "$work/cfg/exchange" --channels ch1,ch2 --thread-file "$work/cfg/threads-channel.json"
+  echo '[{"name": "ga", "generations": 0}]' > "$work/cfg/threads-generations.json"
+  bad_config threads-generations "thread 'ga': option --generations = 0" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-generations.json"
+  echo '[{"name": "ga", "seed": "x"}]' > "$work/cfg/threads-seed.json"
+  bad_config threads-seed "thread 'ga': its settings: the setting \"seed\"" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-seed.json"
+  echo '[{"name": "ga", "generator": "/nonexistent.pt"}]' > "$work/cfg/threads-generator.json"
+  bad_config threads-generator "nonexistent.pt" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-generator.json"
   # A tag the exchange already has blocks of: their files would be taken for the new session's.
   mkdir -p "$work/cfg/used"
   echo '{"session": "taken", "block": 1, "stimuli": []}' > "$work/cfg/used/block001.manifest.json"
@@ -251,6 +273,25 @@ if [[ $part == all || $part == config ]]; then
   else
     echo "skip disk-full: cannot mount a tmpfs here (needs root and mount rights)"
   fi
+fi
+
+if [[ $part == all || $part == threads ]]; then
+  cat > "$work/threads.json" << 'JSON'
+[{"name": "ga", "algorithm": "ga", "seed": 11, "score": "unit", "population": 12},
+ {"name": "cma", "algorithm": "sep-cmaes", "seed": 12, "generations": 2, "score": "noise"}]
+JSON
+  start_fakerig threads --fixation-break 0.1 --duplicate-block 2
+  if run_rig threads 5 --thread-file "$work/threads.json" && [[ -f $work/threads/run/DONE ]]; then
+    $py "$src/tests/rig/threads_check.py" "$work/threads/run" ga:5:unit cma:2:noise \
+      > "$work/threads/threads.txt" 2>&1 &&
+      pass "threads: $(tail -1 "$work/threads/threads.txt")" ||
+      fail "threads: $(cat "$work/threads/threads.txt")"
+    nothing_lost threads && pass "threads: $(tail -1 "$work/threads/report.txt")" ||
+      fail "threads: $(cat "$work/threads/report.txt")"
+  else
+    fail "threads: exit $? ($(tail -2 "$work/threads/rig.err"))"
+  fi
+  kill "$fakerig_pid" 2> /dev/null
 fi
 
 echo "$passes passed, $failures failed"

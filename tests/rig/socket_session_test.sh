@@ -13,6 +13,10 @@
 #   python  examples/rig/client.py (python3-zmq) runs a whole session against xdream-rig
 #   pattern a session scored by a population pattern (z-scored, toward a reference image's
 #           responses), with fixation breaks; every score recomputed from responses.csv
+#   threads two optimizers in one session (a GA scored on one channel for 6 generations,
+#           sep-CMA-ES on the other for 3): over TCP, and over ZeroMQ killed with SIGKILL and
+#           resumed; blocks shared and shuffled, responses routed by id, the done thread stops
+#           showing images, each thread's final codes bit-identical to an uninterrupted session
 #
 # Usage: socket_session_test.sh XDREAM_RIG XDREAM_FAKERIG SOURCE_DIR [part]
 set -uo pipefail
@@ -196,6 +200,68 @@ if [[ $part == all || $part == pattern ]]; then
     fail "pattern: exit $? ($(tail -2 "$work/pattern/rig.err"))"
   fi
   kill "$fakerig_pid" 2> /dev/null
+fi
+
+if [[ $part == all || $part == threads ]]; then
+  cat > "$work/threads.json" << 'JSON'
+[{"name": "ga", "algorithm": "ga", "seed": 11, "score": "unit"},
+ {"name": "cma", "algorithm": "sep-cmaes", "seed": 12, "generations": 3, "score": "noise"}]
+JSON
+  two=(--thread-file "$work/threads.json" --session threads)
+  check_threads() {  # check_threads NAME: tests/rig/threads_check.py on $work/NAME/run
+    $py "$src/tests/rig/threads_check.py" "$work/$1/run" ga:6:unit cma:3:noise \
+      > "$work/$1/threads.txt" 2>&1
+  }
+  endpoint="127.0.0.1:$(free_port)"
+  mkdir -p "$work/tcp-threads/images"
+  start_fakerig tcp-threads tcp "$endpoint" --fixation-break 0.1 --duplicate-block 2
+  if run_rig tcp-threads 6 tcp "$endpoint" --dir "$work/tcp-threads/images" "${two[@]}" &&
+     [[ -f $work/tcp-threads/run/DONE ]]; then
+    check_threads tcp-threads && pass "threads (tcp): $(tail -1 "$work/tcp-threads/threads.txt")" ||
+      fail "threads (tcp): $(cat "$work/tcp-threads/threads.txt")"
+    nothing_lost tcp-threads && pass "threads (tcp): $(tail -1 "$work/tcp-threads/report.txt")" ||
+      fail "threads (tcp): $(cat "$work/tcp-threads/report.txt")"
+  else
+    fail "threads (tcp): exit $? ($(tail -2 "$work/tcp-threads/rig.err"))"
+  fi
+  kill "$fakerig_pid" 2> /dev/null
+
+  endpoint="tcp://127.0.0.1:$(free_port)"
+  start_fakerig whole-threads zmq "$endpoint" --fixation-break 0.1
+  run_rig whole-threads 6 zmq "$endpoint" --inline-images "${two[@]}" ||
+    fail "threads: the uninterrupted session failed: $(tail -1 "$work/whole-threads/rig.err")"
+  kill "$fakerig_pid" 2> /dev/null
+  check_threads whole-threads && pass "threads (zmq): $(tail -1 "$work/whole-threads/threads.txt")" ||
+    fail "threads (zmq): $(cat "$work/whole-threads/threads.txt")"
+  rm -rf "$work/killed"  # the crash part's, when every part runs
+  endpoint="tcp://127.0.0.1:$(free_port)"
+  start_fakerig killed zmq "$endpoint" --fixation-break 0.1
+  kill_and_resume 5 30 run_rig killed 6 zmq "$endpoint" --inline-images "${two[@]}"
+  kill "$fakerig_pid" 2> /dev/null
+  if ((kills >= 4)) && [[ -f $work/killed/run/DONE ]]; then
+    pass "threads: $kills kills with SIGKILL, resumed $rounds times, completed"
+  else
+    fail "threads: $kills kills, $rounds resumes, exit $rc ($(tail -1 "$work/killed/rig.err"))"
+  fi
+  for thread in ga cma; do
+    if cmp -s "$work/whole-threads/run/threads/$thread/codes.npy" \
+         "$work/killed/run/threads/$thread/codes.npy" &&
+       cmp -s "$work/whole-threads/run/threads/$thread/best_code.npy" \
+         "$work/killed/run/threads/$thread/best_code.npy"; then
+      pass "threads: thread $thread's final codes bit-identical to the uninterrupted session"
+    else
+      fail "threads: thread $thread's final codes differ from the uninterrupted session's"
+    fi
+  done
+  if [[ "$(blocks "$work/whole-threads/run/rig/journal.jsonl")" == "$(blocks "$work/killed/run/rig/journal.jsonl")" ]]; then
+    pass "threads: the same blocks after the kills"
+  else
+    fail "threads: blocks $(blocks "$work/killed/run/rig/journal.jsonl") vs $(blocks "$work/whole-threads/run/rig/journal.jsonl")"
+  fi
+  check_threads killed && pass "threads (resumed): $(tail -1 "$work/killed/threads.txt")" ||
+    fail "threads (resumed): $(cat "$work/killed/threads.txt")"
+  nothing_lost killed && pass "threads (resumed): $(tail -1 "$work/killed/report.txt")" ||
+    fail "threads (resumed): $(cat "$work/killed/report.txt")"
 fi
 
 echo "$passes passed, $failures failed"
