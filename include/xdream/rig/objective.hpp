@@ -102,6 +102,12 @@ struct RigObjectiveState {
 ///   `dead_channel_blocks` blocks.
 /// Every step is a journal entry for the observer, recorded before the session goes on.
 ///
+/// A session of several optimizers ("threads", `options.threads`) shows their generations
+/// together (`evaluate_threads`): ids `SESSION-NAME-gG-I`, every block holding the images of
+/// each thread still waiting for scores, each thread scored with its own policy and re-issued
+/// alone when it has too few responses. RigThreads (rig/threads.hpp) runs one driver per thread
+/// against it.
+///
 /// Time is the clock's: a ManualClock runs a whole session in a unit test with no sleep.
 /// Checkpointable (`name()` "rig-objective"): the block numbering, the generation, the alarms'
 /// history; `recover` takes up the blocks journaled after the checkpoint.
