@@ -322,9 +322,15 @@ int run_program(int argc, char** argv) {
   for (ThreadConfig& config : thread_configs(c)) {
     Thread t;
     t.record = config.name.empty() ? dir : dir / "threads" / config.name;
-    t.generator = std::make_unique<xdream::TorchGenerator>(
-        config.config.generator,
-        xdream::TorchGeneratorOptions{.code_size = config.config.code_size, .device = c.device});
+    try {
+      t.generator = std::make_unique<xdream::TorchGenerator>(
+          config.config.generator,
+          xdream::TorchGeneratorOptions{.code_size = config.config.code_size, .device = c.device});
+    } catch (const std::exception& e) {
+      if (config.name.empty()) throw;
+      throw std::invalid_argument("option --thread-file: thread '" + config.name +
+                                  "': " + e.what());
+    }
     t.config = std::move(config);
     threads.push_back(std::move(t));
   }
