@@ -21,10 +21,12 @@
 #include <xdream/driver.hpp>
 #include <xdream/genetic/genetic.hpp>
 #include <xdream/io/atomic_file.hpp>
+#include <xdream/io/checkpoint.hpp>
 #include <xdream/rig/file_transport.hpp>
 #include <xdream/rig/objective.hpp>
 #include <xdream/rig/socket_transport.hpp>
 #include <xdream/rig/tcp_link.hpp>
+#include <xdream/rig/threads.hpp>
 #include <xdream/rig/zmq_link.hpp>
 #include <xdream/torch.hpp>
 #include <xdream/torch/image_writer.hpp>
@@ -35,6 +37,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,9 +89,14 @@ struct TimedTransport {
   std::vector<rig::RigBlock> blocks{};
 
   void open(const rig::RigSession& s) { files.open(s); }
+  std::vector<double>
+      gaps_s{};  // each block's turnaround: responses accepted -> next block written
+
   void submit(const rig::RigBlock& block) {
     files.submit(block);
     written = Clock::now();
+    if (accepted != Clock::time_point{})
+      gaps_s.push_back(std::chrono::duration<double>(written - accepted).count());
     blocks.push_back(block);
   }
   std::vector<rig::RigEvent> poll(rig::RigTime deadline) {
@@ -189,7 +197,8 @@ void turnaround(benchmark::State& state, Transport& transport, rig::SteadyClock&
   xdream::TorchGenerator generator(
       setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"), {.device = "cpu"});
   Images images{&generator, {}, 0.0};
-  xdream_rig::JournalFile journal(root / "exchange", &images.codes, /*quiet=*/true);
+  xdream_rig::JournalFile journal(root / "exchange", "0badcafe", {{"", &images.codes}},
+                                  /*quiet=*/true);
   std::vector<rig::ReferenceImage> references;
   const auto [c, h, w] = generator.image_shape();
   for (int k = 0; k < 4; ++k) {
@@ -273,6 +282,90 @@ void BM_RigTurnaround(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_RigTurnaround)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30);
+
+// The same dead time with two optimizers sharing the blocks (two GAs of 18 images, 40 images a
+// block with the references, as above), each driven in its own thread through RigThreads, one
+// checkpoint of the whole session per generation: the cost of the threads' meeting.
+void BM_RigTurnaround_TwoThreads(benchmark::State& state) {
+  xdream::set_torch_threads(std::stoi(setting("XDREAM_BENCH_THREADS", "2")));
+  const fs::path root = fresh_root();
+  rig::SteadyClock clock;
+  double mean_s = 0.0;
+  {
+    TimedTransport transport{
+        rig::FileTransport<rig::SteadyClock>(root / "exchange", clock, {.poll_s = 0.0005})};
+    transport.files.set_archive(root / "run" / "rig" / "raw");
+    xdream::TorchGenerator generator(
+        setting("XDREAM_BENCH_GENERATOR", XDREAM_MODELS_DIR "/generator.pt"), {.device = "cpu"});
+    std::vector<Images> images(2, Images{&generator, {}, 0.0});
+    xdream_rig::JournalFile journal(root / "exchange", "0badcafe",
+                                    {{"a", &images[0].codes}, {"b", &images[1].codes}},
+                                    /*quiet=*/true);
+    std::vector<rig::ReferenceImage> references;
+    const auto [c, h, w] = generator.image_shape();
+    for (int k = 0; k < 4; ++k) {
+      references.push_back({"ref" + std::to_string(k),
+                            {std::vector<float>(static_cast<std::size_t>(c * h * w), 0.25f * k),
+                             static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)}});
+    }
+    rig::RigOptions options;
+    options.threads = {{"a", rig::ScorePolicy::channel("unit")},
+                       {"b", rig::ScorePolicy::channel("unit")}};
+    using Objective = rig::RigObjective<TimedTransport, rig::SteadyClock, xdream_rig::JournalFile>;
+    Objective objective(transport, clock, journal, "0badcafe", references, options);
+    journal.open(root / "run");
+    using Session =
+        xdream::Optimizer<Images&, rig::RigThreadObjective<Objective>, xdream::Genetic<>>;
+    std::vector<std::unique_ptr<Session>> sessions;
+    struct Whole {
+      Objective* objective;
+      std::vector<std::unique_ptr<Session>>* sessions;
+      static std::string name() { return "bench-rig-session"; }
+      void save(xdream::io::ArchiveWriter& out) const {
+        objective->save(out);
+        for (const auto& s : *sessions) s->save(out);
+      }
+      void load(xdream::io::ArchiveReader& in) {
+        objective->load(in);
+        for (auto& s : *sessions) s->load(in);
+      }
+    } whole{&objective, &sessions};
+    rig::RigThreads<Objective> meeting(
+        objective, [&] { xdream::io::save_checkpoint(root / "run" / "checkpoint.bin", whole); });
+    std::vector<std::unique_ptr<xdream::callbacks::ScoresFile>> scores;
+    for (std::size_t t = 0; t < 2; ++t) {
+      sessions.push_back(std::make_unique<Session>(
+          images[t], rig::RigThreadObjective<Objective>(meeting, t),
+          xdream::Genetic<>(generator.code_size(), {.population_size = 18, .seed = 1 + t})));
+      scores.push_back(std::make_unique<xdream::callbacks::ScoresFile>(
+          root / "run" / ("scores_" + std::to_string(t) + ".csv")));
+    }
+    const auto generations = static_cast<std::uint64_t>(state.max_iterations) + 2;
+    std::vector<std::function<void()>> bodies;
+    for (std::size_t t = 0; t < 2; ++t) {
+      bodies.push_back([&, t] {
+        sessions[t]->run(xdream::budget::generations(generations), *scores[t],
+                         rig::RigThreadTold<Objective>{&meeting, t});
+      });
+    }
+    meeting.run(std::move(bodies));
+    // The first two are the warm-up's, as in the benchmarks above.
+    std::size_t i = 2;
+    for (auto _ : state) {
+      const double gap = transport.gaps_s.at(std::min(i++, transport.gaps_s.size() - 1));
+      state.SetIterationTime(gap);
+      mean_s += gap;
+    }
+    transport.close();
+  }
+  state.counters["turnaround_ms"] = 1e3 * mean_s / static_cast<double>(state.iterations());
+  state.counters["images"] = 40;
+  fs::remove_all(root);
+}
+BENCHMARK(BM_RigTurnaround_TwoThreads)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(30);
 
 }  // namespace
 
