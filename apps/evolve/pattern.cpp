@@ -75,15 +75,18 @@ xdream::PopulationPattern make_pattern(const EvolveConfig& c, std::int64_t chann
     }
   }
   const char* option = from_image ? "pattern-reference" : "pattern-target";
-  const std::string which =
-      from_image ? std::to_string(c.pattern_reference) + " (its response is " : "(";
-  const std::string after = c.pattern_zscore ? " after --pattern-zscore)" : ")";
+  const auto described = [&](const char* what) {
+    const std::string vector =
+        what + std::string(c.pattern_zscore ? " after --pattern-zscore" : "");
+    return from_image ? std::to_string(c.pattern_reference) + " (its response is " + vector + ")"
+                      : vector;
+  };
   if (p.measure == xdream::PatternMeasure::cosine && !(compared.norm() > 0.0)) {
-    bad(option, which + "a zero vector" + after, "a direction for --pattern-measure cosine");
+    bad(option, described("a zero vector"), "a direction for --pattern-measure cosine");
   }
   if (p.measure == xdream::PatternMeasure::correlation &&
       !((compared.array() - compared.mean()).matrix().norm() > 0.0)) {
-    bad(option, which + "a constant vector" + after,
+    bad(option, described("a constant vector"),
         "a spread across the channels for --pattern-measure correlation");
   }
   try {

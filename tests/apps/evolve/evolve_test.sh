@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # xdream-evolve end to end (ctest runs it): the bundled models, resume after kill -9 at every
-# point of a generation, and every bad input (one-line error, non-zero exit, nothing
-# written).
-# Usage: evolve_test.sh XDREAM_EVOLVE MODELS_DIR TEST_DATA_DIR [part]   part: all|e2e|resume|errors
+# point of a generation, every bad input (one-line error, non-zero exit, nothing written), and a
+# population pattern's scores recomputed from the tap's activations (pattern_check.py).
+# Usage: evolve_test.sh XDREAM_EVOLVE MODELS_DIR TEST_DATA_DIR [part]
+#   part: all|e2e|resume|errors|pattern
 set -uo pipefail
 evolve=$1 models=$2 data=$3 part=${4:-all}
 work=$(mktemp -d)
@@ -109,6 +110,47 @@ if [[ $part == all || $part == resume ]]; then
   "$evolve" --resume "$out" --quiet > /dev/null 2>&1 || "$evolve" "${common[@]}" --out "$out" --force > /dev/null
   same_run "$work/whole-random" "$out" && pass "two kills at arbitrary moments, resumed = uninterrupted" \
     || fail "two kills at arbitrary moments: results differ"
+fi
+
+if [[ $part == all || $part == pattern ]]; then
+  # A population pattern: every recorded score is the pattern measure recomputed by numpy from
+  # the tap's activations (Debian's torch runs the models), for a z-scored correlation toward a
+  # reference image's response over fc6 channels, and a cosine toward given values over the
+  # channels at one position of a convolutional tap.
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  data_dir=/usr/share/datasets/fashion-mnist
+  /usr/bin/python3 -c "import json; json.dump([((-1) ** k) * (k % 5 + 1) for k in range(12)], open('$work/target.json', 'w'))"
+  runs=(
+    "fc6-correlation|--tap fc6 --score-pattern 0-15,40,41 --pattern-reference 11 --pattern-zscore --pattern-measure correlation"
+    "conv3-cosine|--tap conv3 --y 2 --x 4 --score-pattern 0-9,100,127 --pattern-target $work/target.json"
+  )
+  for entry in "${runs[@]}"; do
+    name=${entry%%|*} args=${entry#*|}
+    out=$work/pattern-$name
+    # shellcheck disable=SC2086  # the options are words
+    if "$evolve" $args --generations 12 --reference-count 300 --brute-force-pool 0 --seed 5 \
+         --threads 1 --checkpoint-every 4 --out "$out" --quiet > "$out.log" 2>&1; then
+      if /usr/bin/python3 "$here/pattern_check.py" "$out" "$models" "$data_dir" > "$out.check" 2>&1; then
+        pass "pattern $name: every score recomputed ($(tail -1 "$out.check"))"
+      else
+        fail "pattern $name: $(grep -v '^ok' "$out.check" | tr '\n' ' ')"
+      fi
+    else
+      fail "pattern $name: exit $? ($(tail -1 "$out.log"))"
+    fi
+  done
+  # A pattern run killed after a checkpoint and resumed equals the uninterrupted run.
+  out=$work/pattern-killed
+  # shellcheck disable=SC2086
+  XDREAM_EVOLVE_KILL_AT=7:checkpointed "$evolve" ${runs[0]#*|} --generations 12 --reference-count 300 \
+    --brute-force-pool 0 --seed 5 --threads 1 --checkpoint-every 4 --out "$out" --quiet > /dev/null 2>&1
+  code=$?
+  if [[ $code == 137 ]] && "$evolve" --resume "$out" --quiet > /dev/null &&
+     same_run "$work/pattern-fc6-correlation" "$out"; then
+    pass "pattern: resume after kill -9 at 7:checkpointed = uninterrupted"
+  else
+    fail "pattern: resume after kill -9 (exit $code) differs or failed"
+  fi
 fi
 
 expect_error() {  # expect_error NAME EXPECTED-TEXT ARGS...: exit != 0, one line, nothing written

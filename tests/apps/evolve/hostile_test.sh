@@ -306,6 +306,80 @@ expect checkpoint-every-zero nz "--checkpoint-every: Value 0 not in range" none 
 expect reference-count-zero nz "--reference-count: Value 0 not in range" none -- --reference-count 0 --generations 2 --quiet
 expect noise-reps-zero nz "--noise-reps: Value 0 not in range" none -- --noise poisson --noise-reps 0 "${small[@]}"
 
+echo "--- population patterns (--score-pattern)"
+$py - "$work" << 'EOF'
+import json, sys
+import numpy as np
+work = sys.argv[1]
+for name, values in {"t3": [1, 2, 3], "t2": [1, 2], "zero3": [0, 0, 0], "flat2": [5, 5], "empty": []}.items():
+    json.dump(values, open(f"{work}/{name}.json", "w"))
+open(f"{work}/nan.json", "w").write("[1, NaN, 2]")
+open(f"{work}/text.json", "w").write('[1, "2", 3]')
+open(f"{work}/object.json", "w").write('{"target": [1, 2, 3]}')
+np.save(f"{work}/nan3.npy", np.array([1.0, np.nan, 2.0]))
+np.save(f"{work}/inf3.npy", np.array([1.0, 2.0, np.inf], np.float32))
+np.save(f"{work}/matrix.npy", np.ones((2, 3), np.float32))
+np.save(f"{work}/ok3.npy", np.array([0.5, -1.0, 2.0]))
+EOF
+mkfifo "$work/fifo.json"
+t3=(--pattern-target "$work/t3.json")
+expect pattern-ok 0 "" done -- --score-pattern 0-2 --pattern-target "$work/ok3.npy" --pattern-measure dot "${small[@]}"
+expect pattern-target-length nz "option --pattern-target = 2 values: expected 3 (one per --score-pattern channel)" none -- --score-pattern 0-2 --pattern-target "$work/t2.json" "${small[@]}"
+expect pattern-channel-range nz "option --score-pattern = 10: expected channels of tap 'fc8', in [0, 9]" none -- --score-pattern 8-10 "${t3[@]}" "${small[@]}"
+expect pattern-channel-range-conv nz "option --score-pattern = 32: expected channels of tap 'conv1', in [0, 31]" none -- --tap conv1 --score-pattern 30-32 "${t3[@]}" "${small[@]}"
+expect pattern-duplicate 2 "option --score-pattern = 1: expected distinct channels (1 is listed twice)" none -- --score-pattern 0,1,1 "${t3[@]}" "${small[@]}"
+expect pattern-duplicate-in-range 2 "(2 is listed twice)" none -- --score-pattern 0-3,2 "${t3[@]}" "${small[@]}"
+expect pattern-not-a-channel 2 "option --score-pattern = 'x1': expected channel indices" none -- --score-pattern 0,x1 "${t3[@]}" "${small[@]}"
+expect pattern-negative-channel 2 "option --score-pattern = '-3': expected channel indices" none -- --score-pattern=-3 "${t3[@]}" "${small[@]}"
+expect pattern-backward-range 2 "option --score-pattern = '5-2': expected" none -- --score-pattern 5-2 "${t3[@]}" "${small[@]}"
+expect pattern-huge-range 2 "option --score-pattern = '0-99999999999': expected" none -- --score-pattern 0-99999999999 "${t3[@]}" "${small[@]}"
+expect pattern-too-many 2 "at most 1048576 channels in all" none -- --score-pattern 0-2000000 "${t3[@]}" "${small[@]}"
+expect pattern-zero-target-cosine nz "option --pattern-target = a zero vector: expected a direction for --pattern-measure cosine" none -- --score-pattern 0-2 --pattern-target "$work/zero3.json" "${small[@]}"
+expect pattern-constant-target-correlation nz "option --pattern-target = a constant vector: expected a spread" none -- --score-pattern 3,4 --pattern-target "$work/flat2.json" --pattern-measure correlation "${small[@]}"
+expect pattern-correlation-one-channel nz "option --score-pattern = 1 channel: expected at least 2 for --pattern-measure correlation" none -- --score-pattern 3 --pattern-reference 0 --pattern-measure correlation "${small[@]}"
+# One reference image: every channel's spread is 0, so its z-scored response is 0 everywhere.
+expect pattern-zscored-target-zero nz "option --pattern-reference = 0 (its response is a zero vector after --pattern-zscore)" none -- --score-pattern 0-3 --pattern-reference 0 --pattern-zscore --reference-count 1 --brute-force-pool 0 --generations 2 --threads 1 --quiet
+expect pattern-zscore-without-reference nz "option --pattern-zscore = true: expected a reference set to z-score against; --reference none was given" none -- --score-pattern 0-2 "${t3[@]}" --pattern-zscore "${fast[@]}"
+expect pattern-reference-without-reference nz "option --pattern-reference = 4: expected a reference set" none -- --score-pattern 0-2 --pattern-reference 4 "${fast[@]}"
+expect pattern-reference-out-of-range nz "option --pattern-reference = 100: expected an index into the 100 reference images (--reference-count): [0, 99]" none -- --score-pattern 0-2 --pattern-reference 100 "${small[@]}"
+expect pattern-reference-negative 2 "--pattern-reference: Value -2 not in range" none -- --score-pattern 0-2 --pattern-reference -2 "${small[@]}"
+expect pattern-target-nan-npy 2 "option --pattern-target: '$work/nan3.npy' holds nan at index 1; expected finite values" none -- --score-pattern 0-2 --pattern-target "$work/nan3.npy" "${small[@]}"
+expect pattern-target-inf-npy 2 "holds inf at index 2; expected finite values" none -- --score-pattern 0-2 --pattern-target "$work/inf3.npy" "${small[@]}"
+expect pattern-target-nan-json 2 "is not JSON (a .json array of numbers, or a .npy vector; JSON has no NaN or inf)" none -- --score-pattern 0-2 --pattern-target "$work/nan.json" "${small[@]}"
+expect pattern-target-matrix 2 "holds 2 vectors of 3 values; expected one vector" none -- --score-pattern 0-2 --pattern-target "$work/matrix.npy" "${small[@]}"
+expect pattern-target-empty 2 "holds 0 values; expected 1 to 1048576" none -- --score-pattern 0-2 --pattern-target "$work/empty.json" "${small[@]}"
+expect pattern-target-text 2 "holds \"2\", which is not a number" none -- --score-pattern 0-2 --pattern-target "$work/text.json" "${small[@]}"
+expect pattern-target-object 2 "is not a JSON array of numbers" none -- --score-pattern 0-2 --pattern-target "$work/object.json" "${small[@]}"
+expect pattern-target-fifo 2 "is not a regular file" none -- --score-pattern 0-2 --pattern-target "$work/fifo.json" "${small[@]}"
+expect pattern-target-damaged-npy 2 "option --pattern-target: '$work/truncated_header.npy' cannot be read" none -- --score-pattern 0-2 --pattern-target "$work/truncated_header.npy" "${small[@]}"
+expect pattern-no-target nz "option --score-pattern = (no target, or two): expected one of --pattern-target FILE and --pattern-reference INDEX" none -- --score-pattern 0-2 "${small[@]}"
+expect pattern-two-targets nz "(no target, or two)" none -- --score-pattern 0-2 "${t3[@]}" --pattern-reference 1 "${small[@]}"
+expect pattern-setting-alone nz "option --pattern-zscore = true: expected --score-pattern with it" none -- --pattern-zscore "${small[@]}"
+expect pattern-target-alone nz "option --pattern-target = (a pattern's target): expected --score-pattern with it" none -- "${t3[@]}" "${small[@]}"
+expect pattern-with-noise nz "option --noise = poisson: expected none with --score-pattern" none -- --score-pattern 0-2 "${t3[@]}" --noise poisson "${small[@]}"
+expect pattern-with-multiplicative nz "option --noise = multiplicative: expected none with --score-pattern" none -- --score-pattern 0-2 "${t3[@]}" --noise multiplicative "${fast[@]}"
+expect pattern-with-unit nz "option --unit cannot be combined with --score-pattern" none -- --score-pattern 0-2 "${t3[@]}" --unit 4 "${small[@]}"
+expect pattern-unknown-measure 2 "--pattern-measure: cos not in {cosine,correlation,dot,negative-mse}" none -- --score-pattern 0-2 "${t3[@]}" --pattern-measure cos "${small[@]}"
+expect pattern-position-on-fc nz "a fully connected tap has no position (y, x); got (1, -1)" none -- --score-pattern 0-2 "${t3[@]}" --y 1 "${small[@]}"
+printf 'score-pattern = [1, 1]\npattern-target = "%s"\n' "$work/t2.json" > "$work/pattern.toml"
+expect pattern-config-duplicate 2 "(1 is listed twice)" none -- --config "$work/pattern.toml" "${small[@]}"
+# A pattern run's config.json with one setting damaged: refused on --resume, the run untouched.
+make_interrupted "$work/run-pattern" --score-pattern 0-2 --pattern-target "$work/t3.json"
+for setting in score_pattern:'[0, 1, 1]':"(1 is listed twice)" \
+               score_pattern:'[0, 1, 2, 3]':"option --pattern-target = 3 values: expected 4" \
+               score_pattern:'[-1, 0, 1]':"option --score-pattern = -1" \
+               pattern_target:'[1, 2]':"option --pattern-target = 2 values: expected 3" \
+               pattern_target:'[0, 0, 0]':"= a zero vector: expected a direction" \
+               pattern_measure:'"cos"':"option --pattern-measure = cos" \
+               pattern_zscore:true:"option --pattern-zscore = true: expected a reference set" \
+               pattern_reference:-5:"option --score-pattern = (no target, or two)"; do
+  IFS=: read -r key value text <<< "$setting"
+  dir=$work/run-pattern-$key-${value//[^a-z0-9]/_}
+  cp -r "$work/run-pattern" "$dir"
+  set_setting "$dir" "$key" "$value"
+  expect "config-json-$key-${value//[^a-z0-9]/_}" nz "$text" same "$dir" -- --resume "$dir"
+done
+
 echo "--- a full disk"
 if mkdir -p "$work/tiny" "$work/small" && mount -t tmpfs -o size=4k tmpfs "$work/tiny" 2> /dev/null; then
   mounted+=("$work/tiny")
