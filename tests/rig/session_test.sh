@@ -276,9 +276,12 @@ if [[ $part == all || $part == config ]]; then
 fi
 
 if [[ $part == all || $part == threads ]]; then
-  cat > "$work/threads.json" << 'JSON'
+  # The second thread names its generator itself (the bundled one, by a relative path that the
+  # session records as absolute).
+  cat > "$work/threads.json" << JSON
 [{"name": "ga", "algorithm": "ga", "seed": 11, "score": "unit", "population": 12},
- {"name": "cma", "algorithm": "sep-cmaes", "seed": 12, "generations": 2, "score": "noise"}]
+ {"name": "cma", "algorithm": "sep-cmaes", "seed": 12, "generations": 2, "score": "noise",
+  "generator": "$(realpath --relative-to="$PWD" "$src/models/fashion_mnist/generator.pt")"}]
 JSON
   start_fakerig threads --fixation-break 0.1 --duplicate-block 2
   if run_rig threads 5 --thread-file "$work/threads.json" && [[ -f $work/threads/run/DONE ]]; then
@@ -288,6 +291,10 @@ JSON
       fail "threads: $(cat "$work/threads/threads.txt")"
     nothing_lost threads && pass "threads: $(tail -1 "$work/threads/report.txt")" ||
       fail "threads: $(cat "$work/threads/report.txt")"
+    $py -c "import json, os, sys; m = json.load(open(sys.argv[1]))['models']['threads']['cma']; \
+assert os.path.isabs(m['file']) and len(m['sha256']) == 64, m" "$work/threads/run/config.json" &&
+      pass "threads: the thread's own generator recorded with its sha256" ||
+      fail "threads: config.json does not record the thread's generator"
   else
     fail "threads: exit $? ($(tail -2 "$work/threads/rig.err"))"
   fi
