@@ -112,24 +112,79 @@ struct PopulationPattern {
   /// The score of one response vector over every channel (NaN when a masked channel's response
   /// is NaN, or when a cosine or correlation has nothing to divide by).
   double score(const Eigen::Ref<const Eigen::VectorXd>& responses) const {
-    const Index n = target.size();
-    Eigen::VectorXd r(n);
-    for (Index k = 0; k < n; ++k) {
-      const Index c = mask.empty() ? k : mask[static_cast<std::size_t>(k)];
-      r[k] = transform(responses[c], c);
-      if (std::isnan(r[k])) return not_a_score;
-    }
-    return compare(r, transformed_target());
+    Workspace w(*this);
+    return w.score(*this, responses);
   }
 
-  /// Scores each column of `responses` (channels x stimuli).
+  /// Scores each column of `responses` (channels x stimuli): the same values as `score` on each
+  /// column, with the target transformed once and no allocation per column.
   Scores scores(const Eigen::MatrixXd& responses) const {
     Scores out(responses.cols());
-    for (Index j = 0; j < responses.cols(); ++j) out[j] = score(responses.col(j));
+    Workspace w(*this);
+    for (Index j = 0; j < responses.cols(); ++j) out[j] = w.score(*this, responses.col(j));
     return out;
   }
 
  private:
+  // The target as compared (z-scored), what the measures need of it, the z statistics of the
+  // masked channels in the mask's order, and room for one response: made once for a batch.
+  // Every value is computed by the same expressions as `transform` and the measures' definitions,
+  // so a batch's scores equal the scores one by one, bit for bit.
+  struct Workspace {
+    Eigen::VectorXd t, t_centred, r, r_centred, mean, sd;
+    double t_norm = 0.0, t_centred_norm = 0.0;
+
+    explicit Workspace(const PopulationPattern& p)
+        : t(p.transformed_target()), r(t.size()), r_centred(t.size()) {
+      t_norm = t.norm();
+      if (p.measure == PatternMeasure::correlation) {
+        t_centred = t.array() - t.mean();
+        t_centred_norm = t_centred.norm();
+      }
+      if (!p.zscore.empty()) {
+        mean.resize(t.size());
+        sd.resize(t.size());
+        for (Index k = 0; k < t.size(); ++k) {
+          mean[k] = p.zscore.mean[p.channel(k)];
+          sd[k] = p.zscore.std[p.channel(k)];
+        }
+      }
+    }
+
+    double score(const PopulationPattern& p, const Eigen::Ref<const Eigen::VectorXd>& responses) {
+      const Index n = t.size();
+      if (mean.size() == 0) {
+        for (Index k = 0; k < n; ++k) {
+          r[k] = responses[p.channel(k)];
+          if (std::isnan(r[k])) return not_a_score;
+        }
+      } else {
+        for (Index k = 0; k < n; ++k) {
+          r[k] = (responses[p.channel(k)] - mean[k]) / sd[k];
+          if (std::isnan(r[k])) return not_a_score;
+        }
+      }
+      switch (p.measure) {
+        case PatternMeasure::dot:
+          return r.dot(t);
+        case PatternMeasure::negative_mse:
+          return -(r - t).squaredNorm() / static_cast<double>(r.size());
+        case PatternMeasure::cosine: {
+          const double norms = r.norm() * t_norm;
+          return norms > 0.0 ? r.dot(t) / norms : not_a_score;
+        }
+        case PatternMeasure::correlation: {
+          r_centred = r.array() - r.mean();
+          const double norms = r_centred.norm() * t_centred_norm;
+          return norms > 0.0 ? r_centred.dot(t_centred) / norms : not_a_score;
+        }
+      }
+      return not_a_score;
+    }
+  };
+
+  Index channel(Index k) const { return mask.empty() ? k : mask[static_cast<std::size_t>(k)]; }
+
   double transform(double value, Index channel) const {
     return zscore.empty() ? value : (value - zscore.mean[channel]) / zscore.std[channel];
   }
@@ -140,25 +195,6 @@ struct PopulationPattern {
       t[k] = transform(t[k], mask.empty() ? k : mask[static_cast<std::size_t>(k)]);
     }
     return t;
-  }
-
-  double compare(const Eigen::VectorXd& r, const Eigen::VectorXd& t) const {
-    switch (measure) {
-      case PatternMeasure::dot:
-        return r.dot(t);
-      case PatternMeasure::negative_mse:
-        return -(r - t).squaredNorm() / static_cast<double>(r.size());
-      case PatternMeasure::cosine: {
-        const double norms = r.norm() * t.norm();
-        return norms > 0.0 ? r.dot(t) / norms : not_a_score;
-      }
-      case PatternMeasure::correlation: {
-        const Eigen::VectorXd rc = r.array() - r.mean(), tc = t.array() - t.mean();
-        const double norms = rc.norm() * tc.norm();
-        return norms > 0.0 ? rc.dot(tc) / norms : not_a_score;
-      }
-    }
-    return not_a_score;
   }
 };
 
