@@ -80,6 +80,18 @@ struct Images {
   }
 };
 
+// Four grey reference images of the generator's shape (levels 0, 0.25, 0.5, 0.75).
+std::vector<rig::ReferenceImage> grey_references(const xdream::TorchGenerator& generator) {
+  std::vector<rig::ReferenceImage> references;
+  const auto [c, h, w] = generator.image_shape();
+  for (int k = 0; k < 4; ++k) {
+    references.push_back({"ref" + std::to_string(k),
+                          {std::vector<float>(static_cast<std::size_t>(c * h * w), 0.25f * k),
+                           static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)}});
+  }
+  return references;
+}
+
 // The real file transport, with a rig in the same process: each block is answered at once with
 // a response file; the times of acceptance and of the next block's files are taken.
 struct TimedTransport {
@@ -199,13 +211,7 @@ void turnaround(benchmark::State& state, Transport& transport, rig::SteadyClock&
   Images images{&generator, {}, 0.0};
   xdream_rig::JournalFile journal(root / "exchange", "0badcafe", {{"", &images.codes}},
                                   /*quiet=*/true);
-  std::vector<rig::ReferenceImage> references;
-  const auto [c, h, w] = generator.image_shape();
-  for (int k = 0; k < 4; ++k) {
-    references.push_back({"ref" + std::to_string(k),
-                          {std::vector<float>(static_cast<std::size_t>(c * h * w), 0.25f * k),
-                           static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)}});
-  }
+  const std::vector<rig::ReferenceImage> references = grey_references(generator);
   rig::RigOptions options;
   options.score = rig::ScorePolicy::channel("unit");
   using Objective = rig::RigObjective<Transport, rig::SteadyClock, xdream_rig::JournalFile>;
@@ -301,13 +307,7 @@ void BM_RigTurnaround_TwoThreads(benchmark::State& state) {
     xdream_rig::JournalFile journal(root / "exchange", "0badcafe",
                                     {{"a", &images[0].codes}, {"b", &images[1].codes}},
                                     /*quiet=*/true);
-    std::vector<rig::ReferenceImage> references;
-    const auto [c, h, w] = generator.image_shape();
-    for (int k = 0; k < 4; ++k) {
-      references.push_back({"ref" + std::to_string(k),
-                            {std::vector<float>(static_cast<std::size_t>(c * h * w), 0.25f * k),
-                             static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)}});
-    }
+    const std::vector<rig::ReferenceImage> references = grey_references(generator);
     rig::RigOptions options;
     options.threads = {{"a", rig::ScorePolicy::channel("unit")},
                        {"b", rig::ScorePolicy::channel("unit")}};
