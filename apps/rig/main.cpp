@@ -372,8 +372,11 @@ int run_program(int argc, char** argv) {
   JournalFile journal(c.dir, session_tag, codes, invocation.quiet);
   Objective objective(transport, clock, journal, session_tag, reference_images, options);
 
-  if (!resuming)
+  if (!resuming) {
     lock = xdream_apps::create_run_directory(dir, invocation.force, record.dump(2) + "\n");
+    std::error_code error;  // several optimizers keep their images in threads/NAME/images
+    if (!threads.front().config.name.empty()) fs::remove(dir / "images", error);
+  }
   const fs::path checkpoint = dir / "checkpoint.bin";
   SessionCheckpoint whole{&objective, &threads};
   Threads meeting(objective, [&] { xdream::io::save_checkpoint(checkpoint, whole); });
