@@ -35,11 +35,16 @@ def main():
     journal = read_journal(os.path.join(args.run_dir, "rig", "journal.jsonl"))
     kinds = collections.Counter(e["kind"] for e in journal)
     closed = [e for e in journal if e["kind"] == "BLOCK_CLOSED"]
-    told = [e for e in journal if e["kind"] == "OPTIMIZER_TOLD"]
+    # A resumed session journals again the generation it takes up: each counts once (the last).
+    told = list({(e.get("thread", ""), e["generation"]): e
+                 for e in journal if e["kind"] == "OPTIMIZER_TOLD"}.values())
+    reissues = len({(e.get("thread", ""), e["generation"], e["attempt"])
+                    for e in journal if e["kind"] == "REISSUE"})
+    reshows = len({e["block"] for e in journal if e["kind"] == "BLOCK_SUBMITTED" and e.get("reshow")})
     valid = sum(e["valid"] for e in told)
     total = sum(e["total"] for e in told)
     print(f"session: {len(told)} generations told, {len(closed)} blocks "
-          f"({kinds['RESHOW']} re-shows, {kinds['REISSUE']} re-issues), "
+          f"({reshows} re-shows, {reissues} re-issues), "
           f"{valid}/{total} images with a response ({100.0 * valid / max(total, 1):.1f} %)")
     threads = list(dict.fromkeys(e["thread"] for e in told if "thread" in e))
     for name in threads:
@@ -88,6 +93,8 @@ def main():
     config = json.load(open(os.path.join(args.run_dir, "config.json")))["settings"]
 
     def scored_channels(settings):
+        if settings.get("score_pattern"):
+            return set()  # a pattern's score is not one channel's response: no comparison here
         if settings.get("score_mean"):
             return set(settings["score_mean"])
         return {settings.get("score") or (settings.get("channels") or ["0"])[0]}
@@ -95,7 +102,10 @@ def main():
     # Each optimizer's channels ("" = a session of one); a thread's own score settings, if any.
     scored = {"": scored_channels(config)}
     for thread in json.loads(config.get("optimizer_threads") or "[]"):
-        scored[thread["name"]] = scored_channels({**config, **thread})
+        own = any(k in thread for k in ("score", "score_mean", "score_pattern"))
+        base = {k: v for k, v in config.items()
+                if not (own and k in ("score", "score_mean", "score_pattern"))}
+        scored[thread["name"]] = scored_channels({**base, **thread})
     for r in rows:
         thread = r.get("thread", "")
         for name, channels in scored.items():

@@ -141,14 +141,17 @@ void count(const nlohmann::json& entry, const std::string& kind, std::uint32_t b
       if (!counts.first_reference) counts.first_reference = mean->get<double>();
       counts.last_reference = mean->get<double>();
     }
-  } else if (kind == "BLOCK_SUBMITTED" && entry.contains("turnaround_s")) {
-    counts.turnaround_s.push_back(entry.at("turnaround_s").get<double>());
+  } else if (kind == "BLOCK_SUBMITTED") {
+    if (entry.contains("turnaround_s"))
+      counts.turnaround_s.push_back(entry.at("turnaround_s").get<double>());
+    if (entry.value("reshow", false)) counts.reshow_blocks.insert(block);
+    counts.reshows = static_cast<int>(counts.reshow_blocks.size());
   } else if (kind == "RESULT_RECEIVED") {
     counts.responses += static_cast<long long>(entry.at("rows").size());
-  } else if (kind == "RESHOW") {
-    ++counts.reshows;
   } else if (kind == "REISSUE") {
-    ++counts.reissues;
+    counts.reissued.emplace(entry.value("thread", ""), entry.value("generation", 0u),
+                            entry.value("attempt", 0u));
+    counts.reissues = static_cast<int>(counts.reissued.size());
   } else if (kind == "ALARM") {
     ++counts.alarms;
   } else if (kind == "FAULT") {
@@ -357,11 +360,15 @@ void JournalFile::record(const JournalEntry& entry) {
       }
       keep_block_files(entry);
       break;
-    case EntryKind::reshow:
-      ++counts_.reshows;
+    case EntryKind::block_submitted:
+    case EntryKind::block_reattached:
+      if (entry.submitted != nullptr && entry.submitted->reshow)
+        counts_.reshow_blocks.insert(entry.block);
+      counts_.reshows = static_cast<int>(counts_.reshow_blocks.size());
       break;
     case EntryKind::reissue:
-      ++counts_.reissues;
+      counts_.reissued.emplace(entry.thread, entry.generation, entry.attempt);
+      counts_.reissues = static_cast<int>(counts_.reissued.size());
       break;
     case EntryKind::alarm:
       ++counts_.alarms;
@@ -431,8 +438,9 @@ void JournalFile::print(const JournalEntry& e) {
       return;
     }
     case EntryKind::reissue:  // a generation's, not a block's
-      std::snprintf(line, sizeof line, "%s generation %u: %s\n", xdream::rig::to_string(e.kind),
-                    e.generation, e.reason.c_str());
+      std::snprintf(line, sizeof line, "%s generation %u%s: %s\n", xdream::rig::to_string(e.kind),
+                    e.generation, e.thread.empty() ? "" : (" of thread " + e.thread).c_str(),
+                    e.reason.c_str());
       std::fputs(line, stderr);
       return;
     case EntryKind::reshow:

@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace xdream_rig {
@@ -29,6 +30,10 @@ struct JournalCounts {
   std::optional<double> first_reference, last_reference;
   std::vector<double> turnaround_s;
   std::set<std::uint32_t> closed;  ///< the blocks closed (a re-attached block closes again)
+  /// The blocks that showed images again, and the re-issues by (thread, generation, attempt):
+  /// a resumed session journals again what it replays, and is counted once.
+  std::set<std::uint32_t> reshow_blocks;
+  std::set<std::tuple<std::string, std::uint32_t, std::uint32_t>> reissued;
 };
 
 struct Replay {

@@ -50,9 +50,19 @@ CLI::Validator session_tag_check() {
       "TAG");
 }
 
+// A file the program reads whole: a regular file (a FIFO would block forever) of at most 16 MiB.
+void require_small_regular_file(const std::string& file, const std::string& where) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error))
+    throw CLI::ValidationError(where, "is not a regular file");
+  if (std::filesystem::file_size(file, error) > (std::uintmax_t{1} << 24))
+    throw CLI::ValidationError(where, "is larger than 16 MiB");
+}
+
 // The values of a pattern's target: a JSON array of numbers, or a 1-D .npy.
 std::vector<double> read_pattern_target(const std::string& file) {
   const std::string where = "option --pattern-target: '" + file + "'";
+  require_small_regular_file(file, where);
   std::vector<double> values;
   if (file.ends_with(".npy")) {
     const xdream::Population codes = xdream::io::load_npy(file);
@@ -78,6 +88,7 @@ std::vector<double> read_pattern_target(const std::string& file) {
 // paths are made absolute (a resumed session may start elsewhere).
 std::string read_thread_file(const std::string& file) {
   const std::string where = "option --thread-file: '" + file + "'";
+  require_small_regular_file(file, where);
   std::ifstream in(file);
   nlohmann::json threads = nlohmann::json::parse(in, nullptr, false);
   if (!threads.is_array() || threads.empty() || threads.size() > 16)
@@ -142,6 +153,16 @@ std::vector<ThreadConfig> thread_configs(const RigConfig& c) {
     if (!names.insert(name).second) bad("thread-file", "thread '" + name + "'", "distinct names");
     nlohmann::json settings = c;
     settings["optimizer_threads"] = "";
+    // A thread that names its own score replaces the session's whole score (a mean or a pattern
+    // in place of the session's channel, its own pattern settings or their defaults).
+    if (thread.contains("score") || thread.contains("score_mean") ||
+        thread.contains("score_pattern")) {
+      const nlohmann::json defaults = RigConfig{};
+      for (const char* key : {"score", "score_mean", "score_pattern", "pattern_measure",
+                              "pattern_target", "pattern_reference", "pattern_zscore"}) {
+        settings[key] = defaults.at(key);
+      }
+    }
     for (const auto& [key, value] : thread.items()) {
       if (key == "name") continue;
       const auto& keys = thread_keys();

@@ -218,6 +218,8 @@ if [[ $part == all || $part == config ]]; then
   bad_config threads-generations "thread 'ga': option --generations = 0" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-generations.json"
   echo '[{"name": "ga", "seed": "x"}]' > "$work/cfg/threads-seed.json"
   bad_config threads-seed "thread 'ga': its settings: the setting \"seed\"" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-seed.json"
+  mkfifo "$work/cfg/threads-fifo.json"
+  bad_config threads-fifo "is not a regular file" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-fifo.json"
   echo '[{"name": "ga", "generator": "/nonexistent.pt"}]' > "$work/cfg/threads-generator.json"
   bad_config threads-generator "thread 'ga': xdream: generator file '/nonexistent.pt' does not exist" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-generator.json"
   # A tag the exchange already has blocks of: their files would be taken for the new session's.
@@ -277,10 +279,10 @@ fi
 
 if [[ $part == all || $part == threads ]]; then
   # The second thread names its generator itself (the bundled one, by a relative path that the
-  # session records as absolute).
+  # session records as absolute), and a score of another kind than the session's --score.
   cat > "$work/threads.json" << JSON
 [{"name": "ga", "algorithm": "ga", "seed": 11, "score": "unit", "population": 12},
- {"name": "cma", "algorithm": "sep-cmaes", "seed": 12, "generations": 2, "score": "noise",
+ {"name": "cma", "algorithm": "sep-cmaes", "seed": 12, "generations": 2, "score_mean": ["noise"],
   "generator": "$(realpath --relative-to="$PWD" "$src/models/fashion_mnist/generator.pt")"}]
 JSON
   start_fakerig threads --fixation-break 0.1 --duplicate-block 2

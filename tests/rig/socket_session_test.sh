@@ -253,6 +253,14 @@ JSON
       fail "threads: thread $thread's final codes differ from the uninterrupted session's"
     fi
   done
+  # The summary counts what the session did once, however often it was resumed.
+  if $py -c "import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); \
+k = ('blocks', 'reshows', 'reissues'); assert [a[x] for x in k] == [b[x] for x in k], (a, b)" \
+       "$work/whole-threads/run/summary.json" "$work/killed/run/summary.json"; then
+    pass "threads: the summary's blocks, re-shows and re-issues as the uninterrupted session's"
+  else
+    fail "threads: the summary's counts differ after the kills"
+  fi
   if [[ "$(blocks "$work/whole-threads/run/rig/journal.jsonl")" == "$(blocks "$work/killed/run/rig/journal.jsonl")" ]]; then
     pass "threads: the same blocks after the kills"
   else

@@ -108,6 +108,9 @@ def main():
             problems.append(f"thread {name}: scores.csv has {len(lines) - 1} generations")
         np.load(os.path.join(record, "codes.npy"))
 
+    if os.path.exists(os.path.join(run, "images")):
+        problems.append("an images/ folder at the run directory's root (each thread has its own)")
+
     if problems:
         print("\n".join(problems))
         return 1

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <memory>
@@ -247,7 +248,7 @@ class RigObjective {
         const std::string who = thread_name(t).empty() ? "" : " (thread " + thread_name(t) + ")";
         const std::string why = std::to_string(valid) + " of " + std::to_string(total) +
                                 " images have a response (below " +
-                                xdream::detail::to_text(options_.min_valid_fraction) + ")";
+                                short_text(options_.min_valid_fraction) + ")";
         if (static_cast<int>(attempt) > options_.max_reissues) {
           throw RigStop(StopReason::reissue_budget_exhausted,
                         "generation " + std::to_string(generation) + who + " after " +
@@ -339,6 +340,13 @@ class RigObjective {
   void record(JournalEntry entry) {
     entry.t = now_s();
     observer_->record(entry);
+  }
+
+  // A setting as an operator reads it: 0.7, not 0.69999999999999996.
+  static std::string short_text(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", value);
+    return text;
   }
 
   // A thread's name in ids and the journal; empty in a session of one optimizer.

@@ -150,14 +150,19 @@ class RigThreads {
     std::vector<std::thread> workers;
     workers.reserve(count_);
     for (std::size_t t = 0; t < count_; ++t) {
-      workers.emplace_back([this, t, body = std::move(bodies[t])] {
-        try {
-          body();
-          leave(t);
-        } catch (...) {
-          fail(std::current_exception());
-        }
-      });
+      try {
+        workers.emplace_back([this, t, body = std::move(bodies[t])] {
+          try {
+            body();
+            leave(t);
+          } catch (...) {
+            fail(std::current_exception());
+          }
+        });
+      } catch (...) {  // no thread could be started: the ones running are stopped
+        fail(std::current_exception());
+        break;
+      }
     }
     for (std::thread& worker : workers) worker.join();
     if (failure_) std::rethrow_exception(failure_);
