@@ -90,9 +90,25 @@ std::string read_thread_file(const std::string& file) {
   const std::string where = "option --thread-file: '" + file + "'";
   require_small_regular_file(file, where);
   std::ifstream in(file);
-  nlohmann::json threads = nlohmann::json::parse(in, nullptr, false);
+  // A key given twice in one object would silently be the last: it is refused. Each object's
+  // keys are kept while it is read (a stack: objects nest).
+  std::vector<std::set<std::string>> keys;
+  std::string twice;
+  const nlohmann::json::parser_callback_t check_keys = [&](int, nlohmann::json::parse_event_t event,
+                                                           nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) keys.emplace_back();
+    if (event == Event::object_end && !keys.empty()) keys.pop_back();
+    if (event == Event::key && !keys.empty() && !keys.back().insert(parsed.dump()).second &&
+        twice.empty()) {
+      twice = parsed.dump();
+    }
+    return true;
+  };
+  nlohmann::json threads = nlohmann::json::parse(in, check_keys, false);
   if (!threads.is_array() || threads.empty() || threads.size() > 16)
     throw CLI::ValidationError(where, "is not a JSON array of 1 to 16 threads (objects)");
+  if (!twice.empty()) throw CLI::ValidationError(where, "gives the key " + twice + " twice");
   for (auto& thread : threads) {
     if (!thread.is_object())
       throw CLI::ValidationError(where, "holds a thread that is not an object");

@@ -218,6 +218,8 @@ if [[ $part == all || $part == config ]]; then
   bad_config threads-generations "thread 'ga': option --generations = 0" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-generations.json"
   echo '[{"name": "ga", "seed": "x"}]' > "$work/cfg/threads-seed.json"
   bad_config threads-seed "thread 'ga': its settings: the setting \"seed\"" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-seed.json"
+  echo '[{"name": "a", "seed": 1, "name": "b"}]' > "$work/cfg/threads-key-twice.json"
+  bad_config threads-key-twice 'gives the key "name" twice' --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-key-twice.json"
   mkfifo "$work/cfg/threads-fifo.json"
   bad_config threads-fifo "is not a regular file" --dir "$work/cfg/exchange" --thread-file "$work/cfg/threads-fifo.json"
   echo '[{"name": "ga", "generator": "/nonexistent.pt"}]' > "$work/cfg/threads-generator.json"
