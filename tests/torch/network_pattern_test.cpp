@@ -9,28 +9,16 @@
 
 #include <doctest/doctest.h>
 
+#include "tiny_models.hpp"
+
 #include <cmath>
 #include <string>
 
 namespace {
 
-std::string model(const std::string& name) {
-  return std::string(XDREAM_TEST_DATA_DIR) + "/torch/" + name;
-}
-
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using torch_test::contains;
+using torch_test::message_of;
+using torch_test::model;
 
 const xdream::TorchNetworkOptions cpu{.device = "cpu"};
 
