@@ -90,6 +90,9 @@ using Session =
 /// One optimizer of the session: its settings, generator, driver and record (the run
 /// directory itself in a session of one, else threads/NAME/ in it).
 struct Thread {
+  /// How the operator's lines name it: "thread NAME: " ("" in a session of one).
+  std::string label() const { return config.name.empty() ? "" : "thread " + config.name + ": "; }
+
   ThreadConfig config;
   fs::path record;
   std::unique_ptr<xdream::TorchGenerator> generator;
@@ -337,14 +340,12 @@ int run_program(int argc, char** argv) {
   const std::vector<rig::ReferenceImage> reference_images = read_references(c.references);
   json models{
       {"generator", {{"file", c.generator}, {"sha256", xdream::io::sha256_file(c.generator)}}}};
+  json seeds{{"algorithm", c.seed}, {"order", rig_options(c).order_seed}};
   for (const Thread& t : threads) {
     if (t.config.name.empty()) continue;
     const std::string& file = t.config.config.generator;
     models["threads"][t.config.name] = {{"file", file}, {"sha256", xdream::io::sha256_file(file)}};
-  }
-  json seeds{{"algorithm", c.seed}, {"order", rig_options(c).order_seed}};
-  for (const Thread& t : threads) {
-    if (!t.config.name.empty()) seeds["threads"][t.config.name] = t.config.config.seed;
+    seeds["threads"][t.config.name] = t.config.config.seed;
   }
   const json record{{"settings", c},
                     {"session", session_tag},
@@ -411,8 +412,7 @@ int run_program(int argc, char** argv) {
     std::printf("xdream-rig: session %s, %s%s, %s\n", session_tag.c_str(),
                 resuming ? "resuming " : "", dir.string().c_str(), transport.description().c_str());
     for (const Thread& t : threads) {
-      const std::string who = t.config.name.empty() ? "" : "thread " + t.config.name + ": ";
-      std::printf("xdream-rig: %s%llu generations of %lld images\n", who.c_str(),
+      std::printf("xdream-rig: %s%llu generations of %lld images\n", t.label().c_str(),
                   static_cast<unsigned long long>(t.config.config.generations),
                   static_cast<long long>(t.session->algorithm().population_size()));
     }
@@ -484,8 +484,7 @@ int run_program(int argc, char** argv) {
     std::printf("xdream-rig: %d blocks, %lld responses; record: %s\n", journal.counts().blocks,
                 journal.counts().responses, dir.string().c_str());
     for (const Thread& t : threads) {
-      const std::string who = t.config.name.empty() ? "" : "thread " + t.config.name + ": ";
-      std::printf("xdream-rig: %s%zu generations, best score %.6g\n", who.c_str(),
+      std::printf("xdream-rig: %s%zu generations, best score %.6g\n", t.label().c_str(),
                   t.session->history().size(), t.session->state().best.score);
     }
   }

@@ -1,5 +1,6 @@
 #include "rig_config.hpp"
 
+#include <xdream/rig/options.hpp>
 #include <xdream/rig/transport.hpp>
 
 #include <xdream/io/npy.hpp>
@@ -106,8 +107,11 @@ std::string read_thread_file(const std::string& file) {
     return true;
   };
   nlohmann::json threads = nlohmann::json::parse(in, check_keys, false);
-  if (!threads.is_array() || threads.empty() || threads.size() > 16)
-    throw CLI::ValidationError(where, "is not a JSON array of 1 to 16 threads (objects)");
+  if (!threads.is_array() || threads.empty() || threads.size() > xdream::rig::max_threads) {
+    throw CLI::ValidationError(where, "is not a JSON array of 1 to " +
+                                          std::to_string(xdream::rig::max_threads) +
+                                          " threads (objects)");
+  }
   if (!twice.empty()) throw CLI::ValidationError(where, "gives the key " + twice + " twice");
   for (auto& thread : threads) {
     if (!thread.is_object())
@@ -151,8 +155,10 @@ const std::vector<std::string>& thread_keys() {
 std::vector<ThreadConfig> thread_configs(const RigConfig& c) {
   if (c.optimizer_threads.empty()) return {{"", c}};
   const nlohmann::json threads = nlohmann::json::parse(c.optimizer_threads, nullptr, false);
-  if (!threads.is_array() || threads.empty() || threads.size() > 16)
-    bad("thread-file", "(its threads)", "a JSON array of 1 to 16 threads");
+  if (!threads.is_array() || threads.empty() || threads.size() > xdream::rig::max_threads) {
+    bad("thread-file", "(its threads)",
+        "a JSON array of 1 to " + std::to_string(xdream::rig::max_threads) + " threads");
+  }
   std::vector<ThreadConfig> configs;
   std::set<std::string> names;
   for (std::size_t t = 0; t < threads.size(); ++t) {
@@ -161,11 +167,8 @@ std::vector<ThreadConfig> thread_configs(const RigConfig& c) {
     if (!thread.is_object() || !thread.contains("name") || !thread.at("name").is_string())
       bad("thread-file", which, "an object with a \"name\"");
     const std::string name = thread.at("name").get<std::string>();
-    const bool word =
-        !name.empty() && name.size() <= 16 && std::all_of(name.begin(), name.end(), [](char ch) {
-          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
-        });
-    if (!word) bad("thread-file", which + " name '" + name + "'", "1 to 16 letters, digits and _");
+    if (!xdream::rig::is_thread_name(name))
+      bad("thread-file", which + " name '" + name + "'", "1 to 16 letters, digits and _");
     if (!names.insert(name).second) bad("thread-file", "thread '" + name + "'", "distinct names");
     nlohmann::json settings = c;
     settings["optimizer_threads"] = "";

@@ -50,6 +50,17 @@ struct ScorePolicy {
   }
 };
 
+/// The most optimizers one session runs.
+inline constexpr std::size_t max_threads = 16;
+
+/// A thread's name is part of its images' ids (`SESSION-NAME-gG-I`): 1 to 16 letters, digits
+/// and `_` (no `-`, so that an id names one thread only).
+inline bool is_thread_name(const std::string& name) {
+  return !name.empty() && name.size() <= 16 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
 /// One optimizer of a session that runs several ("threads": GA against CMA, two generators, two
 /// channels): its name, which its images' ids carry (`SESSION-NAME-gG-I`), and its score.
 struct RigThread {
@@ -113,17 +124,14 @@ struct RigOptions {
     xdream::detail::require_closed(where, "drift_baseline_blocks", drift_baseline_blocks, 1, 1000);
     xdream::detail::require_closed(where, "dead_channel_blocks", dead_channel_blocks, 1, 1000);
     if (threads.empty()) validate_score(score, "");
-    if (threads.size() > 16) {
+    if (threads.size() > max_threads) {
       throw std::invalid_argument(std::string(where) + ": " + std::to_string(threads.size()) +
-                                  " threads; a session runs at most 16");
+                                  " threads; a session runs at most " +
+                                  std::to_string(max_threads));
     }
     for (std::size_t t = 0; t < threads.size(); ++t) {
       const std::string& name = threads[t].name;
-      const bool word =
-          !name.empty() && name.size() <= 16 && std::all_of(name.begin(), name.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-          });
-      if (!word) {
+      if (!is_thread_name(name)) {
         throw std::invalid_argument(std::string(where) + ": thread name '" + name +
                                     "' is not 1 to 16 letters, digits and _");
       }
